@@ -1,0 +1,7 @@
+"""Flows on images: the multi-scale RealNVP and Glow on scikit-learn's 8×8 digits.
+
+- :mod:`explainer.images.models`: ``realnvp_image(...)`` and ``glow(...)`` builders;
+- :mod:`explainer.images.evaluate`: bits per dimension (exact accounting), the per-pixel
+  categorical baseline, samples, interpolation, reconstruction, the trace through the scales;
+- :mod:`explainer.images.experiment`: the pipeline targets (models, table, export) and the CLI.
+"""

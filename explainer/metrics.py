@@ -1,0 +1,87 @@
+r"""Sample-quality metrics between two point clouds: energy distance and sliced Wasserstein.
+
+Both need nothing but samples, so they treat a coupling flow and a flow-matching model alike.
+
+- **Energy distance** (Székely & Rizzo), for :math:`X, X' \sim q` and :math:`Y, Y' \sim p`:
+  :math:`\mathcal{E}(q, p) = 2\,\mathbb{E}\|X - Y\| - \mathbb{E}\|X - X'\| - \mathbb{E}\|Y - Y'\|`,
+  non-negative and zero only when :math:`q = p`. :func:`energy_distance` computes the plug-in
+  (V-statistic) estimate, which is non-negative and positive even for two samples of one
+  distribution; the honest floor at a sample size is the value between two independent draws of
+  the data.
+- **Sliced Wasserstein-p**: the average over random unit directions :math:`\theta` of the 1D
+  Wasserstein-p distance between the projections :math:`\theta^\top X` and :math:`\theta^\top Y`
+  (sorted samples matched in order), then the p-th root.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def _check_clouds(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    for name, v in (("x", x), ("y", y)):
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor of shape (n, d), got {type(v).__name__}")
+        if v.dim() != 2 or v.shape[0] < 1:
+            raise ValueError(f"{name} has shape {tuple(v.shape)}; expected (n, d) with n >= 1")
+        if not torch.isfinite(v).all():
+            raise ValueError(f"{name} contains non-finite values (nan or inf)")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must have the same dimension, got {x.shape[1]} and {y.shape[1]}")
+    return x.double(), y.double()
+
+
+def _mean_distance(a: torch.Tensor, b: torch.Tensor, chunk: int = 2048) -> float:
+    """Mean of ||a_i - b_j|| over all pairs, in chunks (memory O(chunk * len(b)))."""
+    total = 0.0
+    for part in a.split(chunk):
+        total += torch.cdist(part, b).sum().item()
+    return total / (a.shape[0] * b.shape[0])
+
+
+def energy_distance(x: torch.Tensor, y: torch.Tensor) -> float:
+    r"""Plug-in energy distance :math:`2\,\overline{\|x_i - y_j\|} - \overline{\|x_i - x_{i'}\|} -
+    \overline{\|y_j - y_{j'}\|}` (means over all pairs, computed in float64).
+
+    Example (one point each, 3 apart: 2·3 − 0 − 0):
+        >>> energy_distance(torch.tensor([[0.0]]), torch.tensor([[3.0]]))
+        6.0
+        >>> x = torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
+        >>> energy_distance(x, x)
+        0.0
+        >>> near, far = energy_distance(x, x + 0.1), energy_distance(x, x + 1.0)
+        >>> 0 < near < far
+        True
+    """
+    x, y = _check_clouds(x, y)
+    value = 2 * _mean_distance(x, y) - _mean_distance(x, x) - _mean_distance(y, y)
+    return max(value, 0.0)
+
+
+def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, projections: int = 256, p: int = 2,
+                       seed: int = 0) -> float:
+    r"""Sliced Wasserstein-p distance between equally sized samples ``x`` and ``y`` ``(n, d)``,
+    over ``projections`` random directions (seeded).
+
+    Example (in 1D the only direction is ±1, so a shifted copy is exactly the shift away):
+        >>> x = torch.randn(1000, 1, generator=torch.Generator().manual_seed(0))
+        >>> round(sliced_wasserstein(x, x + 0.5), 6)
+        0.5
+        >>> sliced_wasserstein(x, x[:10])
+        Traceback (most recent call last):
+        ...
+        ValueError: sliced_wasserstein needs samples of equal size, got 1000 and 10
+    """
+    x, y = _check_clouds(x, y)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"sliced_wasserstein needs samples of equal size, got {x.shape[0]} and {y.shape[0]}")
+    if not isinstance(projections, int) or projections < 1:
+        raise ValueError(f"projections must be a positive integer, got {projections!r}")
+    if p not in (1, 2):
+        raise ValueError(f"p must be 1 or 2, got {p!r}")
+    g = torch.Generator().manual_seed(seed)
+    theta = torch.randn(x.shape[1], projections, generator=g, dtype=torch.float64)
+    theta = theta / theta.norm(dim=0, keepdim=True)
+    px, _ = torch.sort(x @ theta, dim=0)
+    py, _ = torch.sort(y @ theta, dim=0)
+    return (px - py).abs().pow(p).mean().pow(1 / p).item()

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Vendor the site's third-party browser assets (today: MathJax 3) so the built site works offline.
+
+MathJax is taken straight from the npm registry tarball with urllib (no npm needed), checked
+against the registry's published sha512 integrity, and only the files the site uses are
+extracted into ``docs/assets/vendor/mathjax/`` (git-ignored):
+
+- ``tex-chtml.js``: TeX input + CommonHTML output (the page's entry point),
+- ``input/tex/extensions/``: TeX packages MathJax autoloads on demand (``\\boldsymbol``, ...),
+- ``output/chtml/fonts/woff-v2/``: the CHTML fonts,
+- ``ui/``, ``a11y/``, ``adaptors/``, ``sre/mathmaps/{base,en}.json``: the menu and the
+  accessibility parts it loads lazily when a reader turns them on.
+
+Idempotent: a stamp file records the version and hash; a second run does nothing.
+Usage: ``python scripts/fetch_assets.py [--force]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import shutil
+import sys
+import tarfile
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "docs" / "assets" / "vendor"
+
+MATHJAX_VERSION = "3.2.2"
+MATHJAX_URL = f"https://registry.npmjs.org/mathjax/-/mathjax-{MATHJAX_VERSION}.tgz"
+# `dist.integrity` of mathjax@3.2.2 as published by the npm registry.
+MATHJAX_SHA512 = "Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
+# Paths inside the tarball (under package/es5/) that the site needs.
+MATHJAX_KEEP = (
+    "tex-chtml.js",
+    "input/tex/extensions/",
+    "output/chtml/fonts/woff-v2/",
+    "ui/",
+    "a11y/",
+    "adaptors/",
+    "sre/mathmaps/base.json",  # speech rules for the menu's optional explorer (English only)
+    "sre/mathmaps/en.json",
+)
+MATHJAX_DIR = VENDOR / "mathjax"
+STAMP = MATHJAX_DIR / ".stamp"
+
+
+def log(msg: str) -> None:
+    print(f"[fetch_assets] {msg}", file=sys.stderr)
+
+
+def download(url: str, attempts: int = 3) -> bytes:
+    last: Exception | None = None
+    for i in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                return response.read()
+        except OSError as error:  # URLError, timeouts, resets
+            last = error
+            log(f"download failed ({error}); attempt {i + 1}/{attempts}")
+    raise RuntimeError(f"could not download {url}: {last}")
+
+
+def verify_sha512(data: bytes, expected_b64: str, what: str) -> None:
+    got = base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if got != expected_b64:
+        raise RuntimeError(f"{what}: sha512 mismatch (expected {expected_b64}, got {got}); refusing to use it")
+
+
+def fetch_mathjax(force: bool = False) -> Path:
+    stamp = f"mathjax {MATHJAX_VERSION} {MATHJAX_SHA512}\n"
+    if not force and STAMP.exists() and STAMP.read_text() == stamp and (MATHJAX_DIR / "tex-chtml.js").exists():
+        return MATHJAX_DIR
+    log(f"downloading MathJax {MATHJAX_VERSION} from the npm registry")
+    data = download(MATHJAX_URL)
+    verify_sha512(data, MATHJAX_SHA512, MATHJAX_URL)
+    tmp = MATHJAX_DIR.with_name("mathjax.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    prefix = "package/es5/"
+    count = 0
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            if not member.isfile() or not member.name.startswith(prefix):
+                continue
+            rel = member.name[len(prefix):]
+            if not any(rel == k or (k.endswith("/") and rel.startswith(k)) for k in MATHJAX_KEEP):
+                continue
+            if ".." in Path(rel).parts:
+                raise RuntimeError(f"unsafe path in tarball: {member.name}")
+            out = tmp / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(tar.extractfile(member).read())
+            count += 1
+    # Licence travels with the code.
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        (tmp / "LICENSE").write_bytes(tar.extractfile("package/LICENSE").read())
+    (tmp / ".stamp").write_text(stamp)
+    shutil.rmtree(MATHJAX_DIR, ignore_errors=True)
+    tmp.rename(MATHJAX_DIR)
+    size = sum(p.stat().st_size for p in MATHJAX_DIR.rglob("*") if p.is_file())
+    log(f"MathJax {MATHJAX_VERSION}: {count} files, {size / 1e6:.1f} MB in {MATHJAX_DIR.relative_to(ROOT)}")
+    return MATHJAX_DIR
+
+
+def main(argv: list[str]) -> int:
+    force = "--force" in argv
+    fetch_mathjax(force=force)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,271 @@
+"""Every page of the built site, in both languages, in headless Chromium (Playwright + Debian's
+/usr/bin/chromium; `playwright install` is never needed).
+
+The site is the session build of tests/conftest.py (``built_site``), served by a local
+http.server on 127.0.0.1. For every page:
+- no console error and no uncaught exception; no request answered with an HTTP error;
+- after MathJax has finished (``MathJax.startup.promise``), no raw ``$$``, ``\\(``, ``\\[`` or
+  ``\\begin`` left in the text, and no MathJax error box;
+- every image decodes (naturalWidth > 0); every video source and poster is served (HTTP 200);
+- no request to any host other than 127.0.0.1 (all requests are intercepted and recorded).
+Plus: the language switcher goes to the twin page and back, search finds pages from an English and
+a Chinese query, and screenshots of a math page and a notebook page in each language go to
+artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import translation_status as ts  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+LANGS = ("en", "zh")
+TIMEOUT_MS = 20_000
+
+
+def _slugs() -> list[str]:
+    """Site paths of the pages, from the English sources (index -> "", x.md -> "x/")."""
+    out = []
+    for src in ts.english_sources():
+        rel = src.relative_to(ts.DOCS).with_suffix("").as_posix()
+        out.append("" if rel == "index" else (rel[:-len("/index")] + "/" if rel.endswith("/index") else rel + "/"))
+    return out
+
+
+PAGES = [(lang, slug) for lang in LANGS for slug in _slugs()]
+
+
+# ---------------------------------------------------------------------------------------------
+# fixtures: server, browser
+# ---------------------------------------------------------------------------------------------
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".woff2": "font/woff2", ".woff": "font/woff", ".js": "text/javascript",
+                      ".mjs": "text/javascript", ".json": "application/json", ".webm": "video/webm",
+                      ".mp4": "video/mp4", ".vtt": "text/vtt", ".ipynb": "application/x-ipynb+json"}
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    handler = functools.partial(_Quiet, directory=str(built_site.path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (./dev.sh setup does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A browser context that records console errors, HTTP errors and off-host requests."""
+
+    def __init__(self, browser, site_url: str, lang: str = "en"):
+        self.site_url = site_url
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           locale="zh-CN" if lang == "zh" else "en-US",
+                                           service_workers="block")
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.http_errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(f"console.error: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("response", lambda r: self.http_errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        self.page.on("requestfailed", lambda r: self.http_errors.append(f"failed {r.url}: {r.failure}")
+                     if urlsplit(r.url).hostname == "127.0.0.1" else None)
+
+    def _route(self, route):
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            self.external.append(url)
+            return route.abort()
+        return route.continue_()
+
+    def goto(self, path: str):
+        self.page.goto(self.site_url + path, wait_until="load")
+        self.page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        self.page.evaluate("() => MathJax.startup.promise")
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, site_url):
+    visits = []
+
+    def open_(lang="en"):
+        v = Visit(browser, site_url, lang)
+        visits.append(v)
+        return v
+
+    yield open_
+    for v in visits:
+        v.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# every page
+# ---------------------------------------------------------------------------------------------
+RAW_TEX_JS = r"""() => {
+  const root = document.querySelector('article.md-content__inner') || document.body;
+  const clone = root.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight, '
+    + '.jp-InputArea, .jp-OutputArea-output pre, .md-source-file').forEach(e => e.remove());
+  const text = clone.textContent;
+  const found = [];
+  for (const tok of ['$$', '\\(', '\\[', '\\begin']) {
+    let i = text.indexOf(tok);
+    if (i >= 0) found.push(tok + ' in "' + text.slice(Math.max(0, i - 40), i + 60).replace(/\s+/g, ' ') + '"');
+  }
+  const merrors = [...document.querySelectorAll('mjx-merror')].map(
+    e => 'MathJax error: ' + (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 120));
+  return found.concat(merrors);
+}"""
+
+IMAGES_JS = r"""async () => {
+  const imgs = [...document.images];
+  imgs.forEach(i => { i.loading = 'eager'; });
+  const wait = i => i.complete ? null
+    : new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); });
+  await Promise.race([Promise.all(imgs.map(wait)), new Promise(r => setTimeout(r, 10000))]);
+  return imgs.filter(i => !(i.naturalWidth > 0)).map(i => (i.currentSrc || i.getAttribute('src') || '').slice(0, 120));
+}"""
+
+MEDIA_JS = r"""() => {
+  const urls = [];
+  document.querySelectorAll('video, audio').forEach(v => {
+    if (v.getAttribute('src')) urls.push(v.src);
+    if (v.getAttribute('poster')) urls.push(v.poster);
+    v.querySelectorAll('source[src], track[src]').forEach(s => urls.push(s.src));
+  });
+  return urls;
+}"""
+
+
+@pytest.mark.parametrize("lang,slug", PAGES, ids=[f"{lang}:/{slug}" for lang, slug in PAGES])
+def test_page(visit, lang, slug):
+    v = visit(lang)
+    path = ("zh/" if lang == "zh" else "") + slug
+    page = v.goto(path)
+    problems = []
+    assert page.locator("article").count() >= 1, f"/{path}: no article"
+    problems += v.errors
+    problems += [f"HTTP {e}" for e in v.http_errors]
+    problems += page.evaluate(RAW_TEX_JS)
+    problems += [f"image does not load: {src}" for src in page.evaluate(IMAGES_JS)]
+    for url in page.evaluate(MEDIA_JS):
+        if urlsplit(url).hostname != "127.0.0.1":
+            problems.append(f"media from another host: {url}")
+            continue
+        status = v.context.request.get(url).status
+        if status != 200:
+            problems.append(f"media {url}: HTTP {status}")
+    expected_lang = "zh" if lang == "zh" else "en"
+    html_lang = page.evaluate("() => document.documentElement.lang")
+    if not html_lang.startswith(expected_lang):
+        problems.append(f"<html lang={html_lang!r}>, expected {expected_lang}")
+    problems += [f"request to another host: {u}" for u in v.external]
+    assert not problems, f"/{path}:\n  - " + "\n  - ".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# language switcher, search, screenshots
+# ---------------------------------------------------------------------------------------------
+def _switch(page, hreflang: str):
+    page.hover(".md-header__option .md-select")
+    link = page.locator(f'.md-select__link[hreflang="{hreflang}"]')
+    link.wait_for(state="visible")
+    link.click()
+    page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize("slug", ["coupling-layers/", "notebooks/realnvp-moons/", ""])
+def test_language_switcher_goes_to_twin_and_back(visit, slug):
+    v = visit("en")
+    page = v.goto(slug)
+    _switch(page, "zh")
+    assert urlsplit(page.url).path == f"/zh/{slug}", f"English /{slug} switched to {page.url}"
+    assert page.evaluate("() => document.documentElement.lang").startswith("zh")
+    _switch(page, "en")
+    assert urlsplit(page.url).path == f"/{slug}", f"Chinese /zh/{slug} switched back to {page.url}"
+    assert not v.external, v.external
+
+
+def _search(page, query: str) -> list[str]:
+    page.click(".md-search__input")
+    page.fill(".md-search__input", query)
+    page.keyboard.press("End")  # Material searches on keyup; fill() alone fires none
+    page.locator(".md-search-result__item").first.wait_for(state="attached")
+    return page.eval_on_selector_all(".md-search-result__item a", "els => els.map(a => a.getAttribute('href'))")
+
+
+@pytest.mark.parametrize("lang,query,expected", [
+    ("en", "coupling", "coupling-layers/"),
+    ("zh", "耦合层", "zh/coupling-layers/"),
+    ("zh", "流匹配", "zh/flow-matching/"),
+])
+def test_search_finds_pages(visit, lang, query, expected):
+    v = visit(lang)
+    page = v.goto("zh/" if lang == "zh" else "")
+    hrefs = _search(page, query)
+    paths = [urlsplit(urljoin(page.url, h)).path.lstrip("/") for h in hrefs]
+    assert any(p.startswith(expected) for p in paths), f"search {query!r} on /{lang}: {paths[:10]}"
+    other = [p for p in paths if p.startswith("zh/") != (lang == "zh")]
+    assert not other, f"search {query!r} on /{lang} lists pages of the other language: {other[:5]}"
+    assert not v.external, v.external
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name,slug,selector", [
+    ("math", "change-of-variables/", "div.arithmatex"),
+    ("notebook", "notebooks/realnvp-moons/", ".jupyter-wrapper mjx-container"),
+])
+def test_screenshots(visit, lang, name, slug, selector):
+    v = visit(lang)
+    page = v.goto(("zh/" if lang == "zh" else "") + slug)
+    target = page.locator(selector).first
+    if target.count():
+        target.scroll_into_view_if_needed()
+        page.evaluate("() => window.scrollBy(0, -150)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    out = SCREENSHOTS / f"{name}-{lang}.png"
+    page.screenshot(path=str(out))
+    assert out.stat().st_size > 10_000, f"{out} looks empty"
+    assert page.locator("mjx-container").count() > 0, f"no typeset math on /{lang}/{slug}"
+
