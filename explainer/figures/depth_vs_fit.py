@@ -52,6 +52,7 @@ def make(lang: str, out_dir: str | Path, data: DepthFit | None = None) -> Path:
 
     Example (the plotted densities are densities: they integrate to ~1 over the window):
         >>> import tempfile
+        >>> import numpy as np
         >>> from explainer.models import realnvp
         >>> flows = [realnvp(layers=n, hidden=8) for n in (1, 2)]
         >>> d = compute(flows, [3.0, 2.8], entropy=2.5, n=91)   # made-up NLLs: only the drawing is tested
