@@ -108,6 +108,7 @@ def load_flow(path: str | Path, device: str | torch.device | None = None) -> Flo
 
     Example (a round trip through a checkpoint):
         >>> import tempfile
+        >>> from torch import nn
         >>> flow = build_flow("realnvp", {"layers": 2, "hidden": 8})
         >>> _ = nn.init.normal_(flow.layers[0].conditioner[-1].weight)   # not the identity any more
         >>> path = save_checkpoint(Path(tempfile.mkdtemp()) / "f.pt", flow, "realnvp", {"layers": 2, "hidden": 8})

@@ -51,3 +51,23 @@ def built_site(tmp_path_factory) -> BuiltSite:
         tail = "\n".join(log.splitlines()[-60:])
         pytest.fail(f"mkdocs build --strict failed (exit {proc.returncode}) after {seconds:.0f} s:\n{tail}")
     return BuiltSite(out, log, proc.returncode, seconds)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]  # no calls home: the browser tests count every request
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session, driven by Playwright's sync API (one
+    Playwright instance per process: a second ``sync_playwright()`` inside the first one fails)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (./dev.sh setup does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -404,47 +404,38 @@ def test_string_tables_match():
 
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", LANGS)
-def test_deck_steps_through_offline(rendered, lang):
+def test_deck_steps_through_offline(rendered, lang, browser):
     """The lecture deck in headless Chromium (file://, every network request refused): → plays one
     step and pauses at the next step's start; → again plays the next step; no page errors."""
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("/usr/bin/chromium not found: install Debian's chromium (./dev.sh setup does)")
-    from playwright.sync_api import sync_playwright
-
     deck = rendered / "animations" / "deck" / lang / "index.html"
     first = json.loads((media(rendered, SCENES[0], lang) / "steps.json").read_text(encoding="utf-8"))
     starts = [s["start"] for s in first["steps"]]
     errors, external = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith("file://")
+                else (external.append(r.request.url), r.abort())
+            ),
         )
-        try:
-            page = browser.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.route(
-                "**/*",
-                lambda r: (
-                    r.continue_()
-                    if r.request.url.startswith("file://")
-                    else (external.append(r.request.url), r.abort())
-                ),
+        page.goto(deck.as_uri())
+        page.wait_for_function("() => document.getElementById('v').readyState >= 1", timeout=30_000)
+        for k in (1, 2):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                f"() => {{ const v = document.getElementById('v'); "
+                f"return v.paused && v.currentTime > {starts[k] - 0.5}; }}",
+                timeout=60_000,
             )
-            page.goto(deck.as_uri())
-            page.wait_for_function("() => document.getElementById('v').readyState >= 1", timeout=30_000)
-            for k in (1, 2):
-                page.keyboard.press("ArrowRight")
-                page.wait_for_function(
-                    f"() => {{ const v = document.getElementById('v'); "
-                    f"return v.paused && v.currentTime > {starts[k] - 0.5}; }}",
-                    timeout=60_000,
-                )
-                now = page.evaluate("document.getElementById('v').currentTime")
-                assert abs(now - starts[k]) < 0.2, f"step {k}: paused at {now:.2f} s, the step starts at {starts[k]} s"
-                assert first["steps"][k - 1]["label"] in page.inner_text("#info")
-        finally:
-            browser.close()
+            now = page.evaluate("document.getElementById('v').currentTime")
+            assert abs(now - starts[k]) < 0.2, f"step {k}: paused at {now:.2f} s, the step starts at {starts[k]} s"
+            assert first["steps"][k - 1]["label"] in page.inner_text("#info")
+    finally:
+        context.close()
     assert not errors and not external, (errors, external)
