@@ -14,11 +14,10 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from test_docs import split_fences, strip_front_matter
+from test_docs import DOCS, split_fences, strip_front_matter
 
 matplotlib.use("Agg")
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(p for p in DOCS.glob("*.md") if not p.name.endswith(".zh.md"))
 
 

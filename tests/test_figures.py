@@ -36,10 +36,10 @@ MIN_BYTES = 15_000        # a real figure at 200 dpi is far larger; a failed/emp
 MIN_WIDTH_PX = 1000
 
 
-def _seed_cache(cache: Path) -> None:
-    """Copy the repository manifest's entries for non-figure targets (models, exports) whose
-    outputs exist, so the session reuses up-to-date checkpoints; build() re-checks every key."""
-    source = pipeline.CACHE / "manifest.json"
+def _seed_cache(cache: Path, source: Path = pipeline.CACHE / "manifest.json") -> None:
+    """Copy the entries of the manifest ``source`` (default: the repository's) for non-figure
+    targets (models, exports) whose outputs exist, so a build into ``cache`` reuses those
+    checkpoints and redraws only the figures; build() re-checks every key."""
     if not source.exists():
         return
     manifest = json.loads(source.read_text())
@@ -169,11 +169,9 @@ def test_figures_are_deterministic(built, tmp_path):
     """Drawing every figure again from the same models gives byte-identical PNGs: seeded data,
     no timestamps in the files."""
     generated, cache, _, _ = built
-    manifest = json.loads((cache / "manifest.json").read_text())
-    kept = {k: v for k, v in manifest.items() if pipeline.REGISTRY[k].kind != "figure"}
     again, cache2 = tmp_path / "generated", tmp_path / "cache"
     cache2.mkdir()
-    (cache2 / "manifest.json").write_text(json.dumps(kept))
+    _seed_cache(cache2, source=cache / "manifest.json")
     pipeline.build(FIGURES, generated=again, cache=cache2, progress=False)
     report = {name: status for name, status, _ in pipeline.LAST_REPORT}
     assert all(report[name] == "built" for name in FIGURES), report
