@@ -72,6 +72,7 @@ case "$cmd" in
     setup
     log "ruff"
     "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
     log "pytest"
     exec "$VENV/bin/pytest" "$@" ;;
   *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; [ "$cmd" = help ] || exit 2 ;;

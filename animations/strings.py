@@ -1,231 +1,53 @@
-# ruff: noqa: E501  (a string table: each sentence on one line reads and diffs best)
-"""Every word the scenes show or say, per language: ``STRINGS[lang]["<scene>.<key>"]``.
-
-Formulas are shared (MathTex in the scene files); only text lives here. ``<scene>.steps.<step>`` is
-the short on-screen label of a step (also the slide title in the deck), ``<scene>.narration.<step>``
-the caption (WebVTT) for that step. Chinese terms follow docs/glossary.zh.md.
+"""Every word the scenes show or say: one table per scene, ``animations/strings/<scene>.toml``,
+English and Chinese side by side. Keys are ``"<scene>.<key>"``; ``<scene>.steps.<step>`` is the
+short on-screen label of a step (also the slide title in the deck), ``<scene>.narration.<step>``
+the caption (WebVTT) for that step. Formulas are shared (MathTex in the scene files); only text
+lives in the tables. Chinese terms follow docs/glossary.zh.md.
 """
 
 from __future__ import annotations
 
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        # 1. change of variables
-        "change_of_variables.title": "The change of variables",
-        "change_of_variables.map": "the map: an affine coupling (note 002 §10.2)",
-        "change_of_variables.x_space": "data space x",
-        "change_of_variables.z_space": "latent space z = f(x)",
-        "change_of_variables.area": "area ×{ratio}",
-        "change_of_variables.det": "|det J| = {det}",
-        "change_of_variables.steps.grid": "a grid carrying a density",
-        "change_of_variables.steps.map": "apply the map f",
-        "change_of_variables.steps.area": "|det J| = local area change",
-        "change_of_variables.narration.grid": "Each cell of the grid holds some probability mass; its shade is the density, mass per area.",
-        "change_of_variables.narration.map": "The map f moves every cell. The mass in a cell stays the same, so where a cell grows its density must drop.",
-        "change_of_variables.narration.area": "How much a small cell grows is the absolute Jacobian determinant: measured areas match |det J| from the code.",
-        # 2. coupling layer
-        "coupling_layer.title": "An affine coupling layer, step by step",
-        "coupling_layer.network": "network",
-        "coupling_layer.never_inverted": "the network is only evaluated, never inverted",
-        "coupling_layer.steps.input": "input x",
-        "coupling_layer.steps.split": "1 · split",
-        "coupling_layer.steps.conditioner": "2 · conditioner",
-        "coupling_layer.steps.transform": "3 · transform",
-        "coupling_layer.steps.merge": "4 · merge",
-        "coupling_layer.steps.inverse": "5 · inverse",
-        "coupling_layer.narration.input": "A four-dimensional input x enters an affine coupling layer.",
-        "coupling_layer.narration.split": "The mask splits x into a pass-through part x_A, copied unchanged, and a part x_B to transform.",
-        "coupling_layer.narration.conditioner": "A neural network reads only x_A and outputs a log-scale s and a shift t for every entry of x_B.",
-        "coupling_layer.narration.transform": "x_B is scaled by exp(s) and shifted by t, entry by entry.",
-        "coupling_layer.narration.merge": "The two parts are put back together: that is the output y.",
-        "coupling_layer.narration.inverse": "To invert, y_A equals x_A, so the same network gives the same s and t: subtract, divide, done. The network itself is never inverted.",
-        # 3. triangular Jacobian
-        "triangular_jacobian.title": "Why the Jacobian is triangular",
-        "triangular_jacobian.zero_block": "the copied part ignores the rest",
-        "triangular_jacobian.identity_block": "identity block: a plain copy",
-        "triangular_jacobian.dense_block": "anything: derivatives through the network",
-        "triangular_jacobian.diag_block": "diagonal: ones, then exp(s)",
-        "triangular_jacobian.autograd": "autograd Jacobian of the layer at x",
-        "triangular_jacobian.check": "slogdet of the full matrix: {value}",
-        "triangular_jacobian.steps.matrix": "the Jacobian of a coupling layer",
-        "triangular_jacobian.steps.zeros": "a block of zeros",
-        "triangular_jacobian.steps.lower": "the block we never need",
-        "triangular_jacobian.steps.diagonal": "det = product of the diagonal",
-        "triangular_jacobian.narration.matrix": "This is the 4 by 4 Jacobian of the coupling layer at one point, computed by autograd.",
-        "triangular_jacobian.narration.zeros": "The outputs y_A are copies of x_A: they do not depend on x_B at all, so the upper right block is exactly zero.",
-        "triangular_jacobian.narration.lower": "The lower left block holds derivatives through the network. It can be anything, and we never need it.",
-        "triangular_jacobian.narration.diagonal": "A triangular matrix has the product of its diagonal as determinant: ones, then exp(s). So log|det J| is just the sum of s.",
-        # 4. masks
-        "masks.title": "Masks on an image",
-        "masks.pass": "pass-through",
-        "masks.transformed": "transformed",
-        "masks.channels": "4 channels of 4 × 4",
-        "masks.steps.image": "an 8 × 8 image",
-        "masks.steps.checkerboard": "checkerboard mask",
-        "masks.steps.flip": "the next layer flips it",
-        "masks.steps.squeeze": "squeeze: 1 × 8 × 8 → 4 × 4 × 4",
-        "masks.steps.channel": "channel mask",
-        "masks.narration.image": "A small 8 by 8 image of a handwritten digit.",
-        "masks.narration.checkerboard": "A checkerboard mask: blue pixels pass through and condition the network, orange pixels are transformed.",
-        "masks.narration.flip": "The next coupling layer uses the flipped mask, so every pixel gets transformed.",
-        "masks.narration.squeeze": "Squeeze trades space for channels: each 2 by 2 block becomes one pixel with 4 channels.",
-        "masks.narration.channel": "A channel mask then passes two channels through and transforms the other two.",
-        # 5. alternating layers
-        "alternating_layers.title": "A trained RealNVP, layer by layer",
-        "alternating_layers.layer": "layer {k}/{n}",
-        "alternating_layers.data": "data: two moons",
-        "alternating_layers.latent": "latent: ≈ N(0, I)",
-        "alternating_layers.sampling": "sampling: z → x, the inverse",
-        "alternating_layers.steps.data": "moons data",
-        "alternating_layers.steps.layers": "alternating couplings",
-        "alternating_layers.steps.latent": "a Gaussian in the latent space",
-        "alternating_layers.steps.sampling": "sampling runs it backwards",
-        "alternating_layers.narration.data": "Points of the two-moons data set, and a grid over it, go into a trained RealNVP with 8 coupling layers.",
-        "alternating_layers.narration.layers": "Each layer moves only one coordinate, conditioned on the other, and the layers alternate which one.",
-        "alternating_layers.narration.latent": "After 8 layers the data look like a standard Gaussian: that is what the flow was trained to do.",
-        "alternating_layers.narration.sampling": "To sample, draw Gaussian noise and run the layers backwards.",
-        # 6. flow matching
-        "flow_matching.title": "Flow matching: noise flows to data",
-        "flow_matching.noise": "noise ~ N(0, I)",
-        "flow_matching.field": "velocity field v(x, t)",
-        "flow_matching.euler": "Euler, {steps} steps",
-        "flow_matching.energy": "energy distance to data: {value}",
-        "flow_matching.steps.noise": "noise at t = 0",
-        "flow_matching.steps.flow": "follow the velocity field",
-        "flow_matching.steps.trajectories": "the trajectories",
-        "flow_matching.steps.euler": "Euler: few vs many steps",
-        "flow_matching.narration.noise": "Flow matching starts from Gaussian noise at time t = 0. The arrows are the learned velocity field.",
-        "flow_matching.narration.flow": "Each point follows the ODE dx/dt = v(x, t). The field changes with time, and at t = 1 the points form the data.",
-        "flow_matching.narration.trajectories": "These are the paths of the ODE: smooth curves from noise to data.",
-        "flow_matching.narration.euler": "Solving the ODE with only a few Euler steps cuts corners and lands off the data; many steps follow the curves.",
-        # 7. RealNVP vs flow matching
-        "realnvp_vs_fm.title": "RealNVP vs flow matching, same noise",
-        "realnvp_vs_fm.realnvp": "RealNVP: {layers} coupling layers",
-        "realnvp_vs_fm.fm": "flow matching: ODE",
-        "realnvp_vs_fm.layer": "layer {k}/{n}",
-        "realnvp_vs_fm.time": "t = {t}",
-        "realnvp_vs_fm.realnvp_cost": "{layers} network passes · test NLL {nll}",
-        "realnvp_vs_fm.fm_cost": "NFE {nfe} (RK4) · test NLL {nll}",
-        "realnvp_vs_fm.entropy": "best possible NLL (entropy of the data): {value} nats",
-        "realnvp_vs_fm.steps.noise": "the same noise",
-        "realnvp_vs_fm.steps.transport": "discrete layers vs a continuous flow",
-        "realnvp_vs_fm.steps.cost": "what each one costs",
-        "realnvp_vs_fm.narration.noise": "Both models start from the same Gaussian noise.",
-        "realnvp_vs_fm.narration.transport": "RealNVP jumps through its coupling layers one by one; flow matching moves the points continuously along an ODE.",
-        "realnvp_vs_fm.narration.cost": "RealNVP needs one pass per layer and gives the exact likelihood directly; flow matching needs many evaluations of the field.",
-    },
-    "zh": {
-        "change_of_variables.title": "变量替换公式",
-        "change_of_variables.map": "映射：一个仿射耦合层（笔记 002 §10.2）",
-        "change_of_variables.x_space": "数据空间 x",
-        "change_of_variables.z_space": "潜空间 z = f(x)",
-        "change_of_variables.area": "面积 ×{ratio}",
-        "change_of_variables.det": "|det J| = {det}",
-        "change_of_variables.steps.grid": "承载密度的网格",
-        "change_of_variables.steps.map": "施加映射 f",
-        "change_of_variables.steps.area": "|det J| = 局部面积变化",
-        "change_of_variables.narration.grid": "网格的每个小格承载一定的概率质量；颜色深浅表示密度，即单位面积上的质量。",
-        "change_of_variables.narration.map": "映射 f 移动每一个小格。小格里的质量不变，所以小格变大的地方，密度必然变小。",
-        "change_of_variables.narration.area": "小格面积放大的倍数就是雅可比行列式的绝对值：量出来的面积比与代码算出的 |det J| 一致。",
-        "coupling_layer.title": "仿射耦合层，一步一步",
-        "coupling_layer.network": "神经网络",
-        "coupling_layer.never_inverted": "神经网络只被求值，从不需要求逆",
-        "coupling_layer.steps.input": "输入 x",
-        "coupling_layer.steps.split": "1 · 拆分",
-        "coupling_layer.steps.conditioner": "2 · 条件网络",
-        "coupling_layer.steps.transform": "3 · 变换",
-        "coupling_layer.steps.merge": "4 · 合并",
-        "coupling_layer.steps.inverse": "5 · 求逆",
-        "coupling_layer.narration.input": "一个四维输入 x 进入仿射耦合层。",
-        "coupling_layer.narration.split": "掩码把 x 分成两部分：原样保留的 x_A，和要被变换的 x_B。",
-        "coupling_layer.narration.conditioner": "神经网络只读取 x_A，为 x_B 的每个分量输出对数尺度 s 和平移 t。",
-        "coupling_layer.narration.transform": "x_B 逐元素乘以 exp(s)，再加上 t。",
-        "coupling_layer.narration.merge": "两部分重新拼在一起，就是输出 y。",
-        "coupling_layer.narration.inverse": "求逆时 y_A 就等于 x_A，同一个网络给出同样的 s 和 t：减去、除以，即可。网络本身从不需要求逆。",
-        "triangular_jacobian.title": "为什么雅可比矩阵是三角形的",
-        "triangular_jacobian.zero_block": "复制的部分与其余部分无关",
-        "triangular_jacobian.identity_block": "单位块：原样复制",
-        "triangular_jacobian.dense_block": "任意值：经过神经网络的导数",
-        "triangular_jacobian.diag_block": "对角线：先是 1，然后是 exp(s)",
-        "triangular_jacobian.autograd": "该层在 x 处的雅可比矩阵（自动微分）",
-        "triangular_jacobian.check": "对整个矩阵做 slogdet：{value}",
-        "triangular_jacobian.steps.matrix": "耦合层的雅可比矩阵",
-        "triangular_jacobian.steps.zeros": "一整块零",
-        "triangular_jacobian.steps.lower": "用不到的那一块",
-        "triangular_jacobian.steps.diagonal": "行列式 = 对角线之积",
-        "triangular_jacobian.narration.matrix": "这是耦合层在某一点处的 4×4 雅可比矩阵，由自动微分算出。",
-        "triangular_jacobian.narration.zeros": "输出 y_A 就是 x_A 的复制，完全不依赖 x_B，所以右上角整块严格为零。",
-        "triangular_jacobian.narration.lower": "左下角是经过神经网络的导数，可以是任何值，而我们根本用不到它。",
-        "triangular_jacobian.narration.diagonal": "三角矩阵的行列式等于对角线之积：先是 1，然后是 exp(s)。所以对数行列式就是 s 之和。",
-        "masks.title": "图像上的掩码",
-        "masks.pass": "原样保留",
-        "masks.transformed": "被变换",
-        "masks.channels": "4 个 4 × 4 通道",
-        "masks.steps.image": "一张 8 × 8 的图像",
-        "masks.steps.checkerboard": "棋盘格掩码",
-        "masks.steps.flip": "下一层翻转掩码",
-        "masks.steps.squeeze": "挤压：1 × 8 × 8 → 4 × 4 × 4",
-        "masks.steps.channel": "通道掩码",
-        "masks.narration.image": "一张 8×8 的手写数字小图。",
-        "masks.narration.checkerboard": "棋盘格掩码：蓝色像素原样保留并输入条件网络，橙色像素被变换。",
-        "masks.narration.flip": "下一个耦合层使用翻转后的掩码，这样每个像素都会被变换到。",
-        "masks.narration.squeeze": "挤压操作用空间换通道：每个 2×2 的小块变成一个有 4 个通道的像素。",
-        "masks.narration.channel": "接着用通道掩码：两个通道原样保留，另外两个通道被变换。",
-        "alternating_layers.title": "训练好的 RealNVP，逐层展示",
-        "alternating_layers.layer": "第 {k}/{n} 层",
-        "alternating_layers.data": "数据：双月",
-        "alternating_layers.latent": "潜变量：≈ N(0, I)",
-        "alternating_layers.sampling": "采样：z → x，反向运行",
-        "alternating_layers.steps.data": "双月数据",
-        "alternating_layers.steps.layers": "交替的耦合层",
-        "alternating_layers.steps.latent": "潜空间中的高斯分布",
-        "alternating_layers.steps.sampling": "采样就是反向运行",
-        "alternating_layers.narration.data": "双月数据集中的点以及覆盖它的网格，进入一个有 8 个耦合层、训练好的 RealNVP。",
-        "alternating_layers.narration.layers": "每一层只移动一个坐标，条件是另一个坐标；相邻的层交替移动的坐标。",
-        "alternating_layers.narration.latent": "经过 8 层之后，数据看起来就像标准高斯分布：这正是训练的目标。",
-        "alternating_layers.narration.sampling": "采样时，先抽取高斯噪声，再把各层反向运行一遍。",
-        "flow_matching.title": "流匹配：噪声流向数据",
-        "flow_matching.noise": "噪声 ~ N(0, I)",
-        "flow_matching.field": "速度场 v(x, t)",
-        "flow_matching.euler": "欧拉法，{steps} 步",
-        "flow_matching.energy": "与数据的能量距离：{value}",
-        "flow_matching.steps.noise": "t = 0 时的噪声",
-        "flow_matching.steps.flow": "沿着速度场流动",
-        "flow_matching.steps.trajectories": "轨迹",
-        "flow_matching.steps.euler": "欧拉法：少步数与多步数",
-        "flow_matching.narration.noise": "流匹配从 t = 0 时的高斯噪声出发。箭头是学到的速度场。",
-        "flow_matching.narration.flow": "每个点沿常微分方程 dx/dt = v(x, t) 运动。速度场随时间变化，到 t = 1 时这些点就组成了数据。",
-        "flow_matching.narration.trajectories": "这些是常微分方程的轨迹：从噪声到数据的光滑曲线。",
-        "flow_matching.narration.euler": "只用几步欧拉法求解时会“抄近路”，落点偏离数据；步数多时则能沿着曲线走。",
-        "realnvp_vs_fm.title": "RealNVP 与流匹配：同样的噪声",
-        "realnvp_vs_fm.realnvp": "RealNVP：{layers} 个耦合层",
-        "realnvp_vs_fm.fm": "流匹配：常微分方程",
-        "realnvp_vs_fm.layer": "第 {k}/{n} 层",
-        "realnvp_vs_fm.time": "t = {t}",
-        "realnvp_vs_fm.realnvp_cost": "{layers} 次网络计算 · 测试 NLL {nll}",
-        "realnvp_vs_fm.fm_cost": "NFE {nfe}（RK4）· 测试 NLL {nll}",
-        "realnvp_vs_fm.entropy": "可能的最小 NLL（数据的熵）：{value} 奈特",
-        "realnvp_vs_fm.steps.noise": "同样的噪声",
-        "realnvp_vs_fm.steps.transport": "离散的层与连续的流",
-        "realnvp_vs_fm.steps.cost": "各自的代价",
-        "realnvp_vs_fm.narration.noise": "两个模型都从同样的高斯噪声出发。",
-        "realnvp_vs_fm.narration.transport": "RealNVP 一层一层地跳跃；流匹配则沿着常微分方程连续地移动这些点。",
-        "realnvp_vs_fm.narration.cost": "RealNVP 每层只需一次网络计算，并直接给出精确似然；流匹配需要对速度场求值很多次。",
-    },
-}
+import functools
+from pathlib import Path
+
+import tomllib
+
+TABLES = Path(__file__).resolve().parent / "strings"
+LANGS = ("en", "zh")
+
+
+@functools.cache
+def table(scene: str) -> dict[str, dict[str, str]]:
+    """``{key: {"en": ..., "zh": ...}}`` of ``scene``; a clear error for an unknown scene."""
+    path = TABLES / f"{scene}.toml"
+    if not path.exists():
+        known = sorted(p.stem for p in TABLES.glob("*.toml"))
+        raise KeyError(f"no string table for scene {scene!r}; tables: {', '.join(known)}")
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 def text(lang: str, key: str, **fmt) -> str:
-    """``STRINGS[lang][key]`` formatted with ``fmt``; a clear error for a missing language or key.
+    """The ``lang`` text of ``"<scene>.<key>"``, formatted with ``fmt``; a clear error for a
+    missing language or key.
 
     >>> text("zh", "masks.title")
     '图像上的掩码'
     >>> text("en", "alternating_layers.layer", k=3, n=8)
     'layer 3/8'
+    >>> text("fr", "masks.title")
+    Traceback (most recent call last):
+    ...
+    ValueError: no strings for language 'fr'; choose one of ('en', 'zh')
     """
-    if lang not in STRINGS:
-        raise ValueError(f"no strings for language {lang!r}; choose one of {sorted(STRINGS)}")
-    table = STRINGS[lang]
-    if key not in table:
-        raise KeyError(f"strings.STRINGS[{lang!r}] has no {key!r}")
-    return table[key].format(**fmt) if fmt else table[key]
+    if lang not in LANGS:
+        raise ValueError(f"no strings for language {lang!r}; choose one of {LANGS}")
+    scene, _, rest = key.partition(".")
+    entry = table(scene).get(rest)
+    if entry is None:
+        raise KeyError(f"animations/strings/{scene}.toml has no {rest!r}")
+    return entry[lang].format(**fmt) if fmt else entry[lang]
+
+
+def keys(scene: str) -> list[str]:
+    """The keys of ``scene``'s table, as ``"<scene>.<key>"``."""
+    return [f"{scene}.{k}" for k in table(scene)]

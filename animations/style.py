@@ -2,14 +2,14 @@
 comes from, and the step recorder that turns a scene into slides and captions.
 
 A scene learns what to draw from a small JSON file whose path is in ``EXPLAINER_SCENE_CONFIG``
-(written by ``explainer.animate``)::
+(written by ``sitebuild.media``)::
 
     {"lang": "zh", "exports": {"coupling": "/…/.cache/pipeline/exports/coupling.npz"},
      "steps_file": "/…/steps.json"}
 
 Without it (running ``manim`` by hand on a scene file) the language comes from ``EXPLAINER_LANG``
 (default ``en``) and exports are read from ``.cache/pipeline/exports/`` of this repository
-(build them first with ``explainer build export:<name>``). Scenes only read exports: they never
+(build them first with ``python -m sitebuild build export:<name>``). Scenes only read exports: they never
 train or compute flows.
 """
 
@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 _CONFIG_FILE = os.environ.get("EXPLAINER_SCENE_CONFIG")
 CONFIG: dict = json.loads(Path(_CONFIG_FILE).read_text(encoding="utf-8")) if _CONFIG_FILE else {}
 LANG: str = CONFIG.get("lang") or os.environ.get("EXPLAINER_LANG", "en")
-if LANG not in strings.STRINGS:
-    raise ValueError(f"scene language must be one of {sorted(strings.STRINGS)}, got {LANG!r}")
+if LANG not in strings.LANGS:
+    raise ValueError(f"scene language must be one of {strings.LANGS}, got {LANG!r}")
 
 # --- colours (dark background: what projectors and Manim viewers expect) ---------------------------
 BG = "#0f131a"
@@ -89,7 +89,7 @@ Text.set_default(font=FONT, color=FG)
 
 
 def t(key: str, **fmt) -> str:
-    """The string ``key`` of this scene's language (``strings.STRINGS[LANG]``), formatted."""
+    """The string ``key`` of this scene's language (``animations/strings/<scene>.toml``), formatted."""
     return strings.text(LANG, key, **fmt)
 
 
@@ -100,7 +100,7 @@ def export(name: str) -> dict:
     if not path.exists():
         raise FileNotFoundError(
             f"export {name!r} not found at {path}; build it with "
-            f"`explainer build export:{name.replace('_', '-')}` (scenes never compute it)"
+            f"`python -m sitebuild build export:{name.replace('_', '-')}` (scenes never compute it)"
         )
     with np.load(path) as data:
         return {k: data[k] for k in data.files}
@@ -165,7 +165,7 @@ class ExplainerScene(Scene):
     ``CONFIG["steps_file"]`` after ``construct``; ``poster_step`` names the step whose end is the
     poster frame (default: the last frame)."""
 
-    scene_key = ""  # the scene's key in strings.STRINGS
+    scene_key = ""  # the scene's string table: animations/strings/<scene_key>.toml
     poster_step: str | None = None
 
     def setup(self):

@@ -40,17 +40,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from explainer import datasets, models  # noqa: E402
-from explainer.comparison import machine  # noqa: E402
 from explainer.flow import standard_normal_log_prob  # noqa: E402
 from explainer.matching import CondOTPath, VelocityMLP, cfm_loss, log_likelihood, solve  # noqa: E402
 from explainer.metrics import energy_distance  # noqa: E402
+from sitebuild.models.comparison import machine  # noqa: E402
 
-CONFIG = {"layers": 8, "hidden": 128, "depth": 2, "bins": 8, "bound": 5.0, "lr": 1e-3, "batch_size": 512,
-          "fm_hidden": 256, "fm_depth": 3, "n_train": 100_000, "n_test": 20_000, "n_samples": 4_000,
-          "n_sample_timing": 100_000}
+CONFIG = {
+    "layers": 8,
+    "hidden": 128,
+    "depth": 2,
+    "bins": 8,
+    "bound": 5.0,
+    "lr": 1e-3,
+    "batch_size": 512,
+    "fm_hidden": 256,
+    "fm_depth": 3,
+    "n_train": 100_000,
+    "n_test": 20_000,
+    "n_samples": 4_000,
+    "n_sample_timing": 100_000,
+}
 
 
 # --- models ------------------------------------------------------------------------------------------
+
 
 def mlp(sizes: list[int], act=nn.ReLU) -> nn.Sequential:
     layers: list[nn.Module] = []
@@ -76,9 +89,11 @@ class Ours:
 
     def __init__(self, kind: str):
         c = CONFIG
-        self.model = (models.realnvp(layers=c["layers"], hidden=c["hidden"], depth=c["depth"]) if kind == "affine"
-                      else models.nsf(layers=c["layers"], hidden=c["hidden"], depth=c["depth"], bins=c["bins"],
-                                      bound=c["bound"]))
+        self.model = (
+            models.realnvp(layers=c["layers"], hidden=c["hidden"], depth=c["depth"])
+            if kind == "affine"
+            else models.nsf(layers=c["layers"], hidden=c["hidden"], depth=c["depth"], bins=c["bins"], bound=c["bound"])
+        )
 
     def log_prob(self, x):
         return self.model.log_prob(x)
@@ -120,6 +135,7 @@ class Zuko:
 def _with_bound(univariate, bound):
     def build(*args, **kwargs):
         return univariate(*args, bound=bound, **kwargs)
+
     return build
 
 
@@ -135,17 +151,23 @@ class NormFlows:
         flows = []
         for i in range(c["layers"]):
             if kind == "affine":
-                flows += [nf.flows.AffineCouplingBlock(nf.nets.MLP([1] + [c["hidden"]] * c["depth"] + [2],
-                                                                   init_zeros=True)),
-                          nf.flows.Permute(2, mode="swap")]
+                flows += [
+                    nf.flows.AffineCouplingBlock(nf.nets.MLP([1] + [c["hidden"]] * c["depth"] + [2], init_zeros=True)),
+                    nf.flows.Permute(2, mode="swap"),
+                ]
             else:
-                layer = nf.flows.CoupledRationalQuadraticSpline(2, 1, c["hidden"], num_bins=c["bins"],
-                                                                tail_bound=c["bound"], reverse_mask=i % 2 == 1)
+                layer = nf.flows.CoupledRationalQuadraticSpline(
+                    2, 1, c["hidden"], num_bins=c["bins"], tail_bound=c["bound"], reverse_mask=i % 2 == 1
+                )
                 layer.prqct = PiecewiseRationalQuadraticCoupling(
                     mask=create_alternating_binary_mask(2, even=i % 2 == 1),
                     transform_net_create_fn=lambda n_in, n_out: ContextMLP(
-                        [n_in] + [c["hidden"]] * c["depth"] + [n_out]),
-                    num_bins=c["bins"], tails="linear", tail_bound=c["bound"])
+                        [n_in] + [c["hidden"]] * c["depth"] + [n_out]
+                    ),
+                    num_bins=c["bins"],
+                    tails="linear",
+                    tail_bound=c["bound"],
+                )
                 flows.append(layer)
         self.model = nf.NormalizingFlow(q0=nf.distributions.DiagGaussian(2, trainable=False), flows=flows)
 
@@ -160,6 +182,7 @@ class NormFlows:
 
 
 # --- coupling benchmark ------------------------------------------------------------------------------
+
 
 def _schedule(model: nn.Module, steps: int):
     opt = torch.optim.Adam(model.parameters(), lr=CONFIG["lr"])
@@ -208,15 +231,20 @@ def coupling(kind: str, seed: int, steps: int, data: str) -> dict:
             start = time.perf_counter()
             c.sample(CONFIG["n_sample_timing"])
             sample_seconds = time.perf_counter() - start
-        out[c.name] = {"ms_per_step": 1000 * statistics.median(times[c.name]),
-                       "ms_per_step_mean": 1000 * statistics.fmean(times[c.name]),
-                       "nll": nll, "gap": nll - entropy, "inversion_error": error,
-                       "sample_seconds": sample_seconds,
-                       "params": sum(p.numel() for p in c.model.parameters())}
+        out[c.name] = {
+            "ms_per_step": 1000 * statistics.median(times[c.name]),
+            "ms_per_step_mean": 1000 * statistics.fmean(times[c.name]),
+            "nll": nll,
+            "gap": nll - entropy,
+            "inversion_error": error,
+            "sample_seconds": sample_seconds,
+            "params": sum(p.numel() for p in c.model.parameters()),
+        }
     return out
 
 
 # --- flow matching benchmark -----------------------------------------------------------------------
+
 
 class Counter:
     def __init__(self, fn):
@@ -292,18 +320,23 @@ def flow_matching(seed: int, steps: int, data: str) -> dict:
     with torch.no_grad():
         # ours
         v = Counter(ours)
-        res = {"euler_10": solve(v, x_0, "euler", 10), "euler_100": solve(v, x_0, "euler", 100),
-               "nfe10_best": solve(v, x_0, **OURS_NFE10)}
+        res = {
+            "euler_10": solve(v, x_0, "euler", 10),
+            "euler_100": solve(v, x_0, "euler", 100),
+            "nfe10_best": solve(v, x_0, **OURS_NFE10),
+        }
         v.calls = 0
         res["adaptive"] = solve(v, x_0, "dopri5")
         out["explainer"] = {"adaptive_nfe": v.calls}
         # torchcfm: torchdiffeq's odeint, as torchcfm's own examples do
         f = Counter(lambda t, x: _cat_t(cfm_net, x, t))
-        peer = {f"euler_{n}": torchdiffeq.odeint(f, x_0, torch.linspace(0, 1, n + 1), method="euler")[-1]
-                for n in (10, 100)}
+        peer = {
+            f"euler_{n}": torchdiffeq.odeint(f, x_0, torch.linspace(0, 1, n + 1), method="euler")[-1] for n in (10, 100)
+        }
         f.calls = 0
-        peer["adaptive"] = torchdiffeq.odeint(f, x_0, torch.tensor([0.0, 1.0]), method="dopri5",
-                                              atol=1e-5, rtol=1e-5)[-1]
+        peer["adaptive"] = torchdiffeq.odeint(f, x_0, torch.tensor([0.0, 1.0]), method="dopri5", atol=1e-5, rtol=1e-5)[
+            -1
+        ]
         out["torchcfm"] = {"adaptive_nfe": f.calls}
         cfm_res = peer
 
@@ -329,8 +362,12 @@ def flow_matching(seed: int, steps: int, data: str) -> dict:
         out[name]["ms_per_step"] = 1000 * statistics.median(times[name])
         out[name]["ms_per_step_mean"] = 1000 * statistics.fmean(times[name])
     _, log_p = ODESolver(velocity_model=Wrapped(fb_net)).compute_likelihood(
-        x_1=test[:n_nll], log_p0=lambda x: standard_normal_log_prob(x), step_size=0.04, method="rk4",
-        exact_divergence=True)
+        x_1=test[:n_nll],
+        log_p0=lambda x: standard_normal_log_prob(x),
+        step_size=0.04,
+        method="rk4",
+        exact_divergence=True,
+    )
     out["flow_matching"]["nll_own_solver"] = -log_p.mean().item()
     entropy = datasets.entropy(data)
     for name in names:
@@ -340,6 +377,7 @@ def flow_matching(seed: int, steps: int, data: str) -> dict:
 
 
 # --- summary -----------------------------------------------------------------------------------------
+
 
 def _mean(xs):
     return statistics.fmean(xs)
@@ -355,9 +393,13 @@ def summarise(runs: dict) -> dict:
             entry = {}
             for lib in sorted(libs):
                 keys = by_seed[0][lib].keys()
-                entry[lib] = {k: {"mean": _mean([r[lib][k] for r in by_seed]),
-                                  "std": statistics.stdev([r[lib][k] for r in by_seed]) if len(by_seed) > 1 else 0.0}
-                              for k in keys}
+                entry[lib] = {
+                    k: {
+                        "mean": _mean([r[lib][k] for r in by_seed]),
+                        "std": statistics.stdev([r[lib][k] for r in by_seed]) if len(by_seed) > 1 else 0.0,
+                    }
+                    for k in keys
+                }
             if "floor" in by_seed[0]:
                 entry["floor"] = _mean([r["floor"] for r in by_seed])
             summary[part][model] = entry
@@ -372,8 +414,11 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=("coupling", "fm"), default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "peers.json"))
-    parser.add_argument("--merge", action="store_true",
-                        help="replace only the parts measured now in an existing --out file (same steps/seeds/data)")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="replace only the parts measured now in an existing --out file (same steps/seeds/data)",
+    )
     args = parser.parse_args(argv)
     if args.steps < 1:
         raise SystemExit("--steps must be >= 1")
@@ -386,17 +431,28 @@ def main(argv=None) -> int:
             for seed in args.seeds:
                 r = coupling(kind, seed, args.steps, args.data)
                 runs["coupling"][kind].append(r)
-                print(f"[{time.perf_counter() - start:6.0f} s] coupling {kind} seed {seed}: " + ", ".join(
-                    f"{lib} {v['ms_per_step']:.2f} ms/step NLL {v['nll']:.4f} inv {v['inversion_error']:.1e}"
-                    for lib, v in r.items()), flush=True)
+                print(
+                    f"[{time.perf_counter() - start:6.0f} s] coupling {kind} seed {seed}: "
+                    + ", ".join(
+                        f"{lib} {v['ms_per_step']:.2f} ms/step NLL {v['nll']:.4f} inv {v['inversion_error']:.1e}"
+                        for lib, v in r.items()
+                    ),
+                    flush=True,
+                )
     if args.only in (None, "fm"):
         runs["fm"] = {"mlp": []}
         for seed in args.seeds:
             r = flow_matching(seed, args.steps, args.data)
             runs["fm"]["mlp"].append(r)
-            print(f"[{time.perf_counter() - start:6.0f} s] flow matching seed {seed}: " + ", ".join(
-                f"{lib} {v['ms_per_step']:.2f} ms/step ED10 {v['energy_euler_10']:.4f}"
-                for lib, v in r.items() if lib != "floor"), flush=True)
+            print(
+                f"[{time.perf_counter() - start:6.0f} s] flow matching seed {seed}: "
+                + ", ".join(
+                    f"{lib} {v['ms_per_step']:.2f} ms/step ED10 {v['energy_euler_10']:.4f}"
+                    for lib, v in r.items()
+                    if lib != "floor"
+                ),
+                flush=True,
+            )
     now = datetime.datetime.now().isoformat(timespec="seconds")
     parts = {part: {"date": now, "seconds": time.perf_counter() - start} for part in runs}
     out = Path(args.out)
@@ -408,9 +464,20 @@ def main(argv=None) -> int:
         runs = {**previous["runs"], **runs}
         parts = {**previous.get("parts", {}), **parts}
     summary = summarise(runs)
-    result = {"date": now, "machine": machine(), "threads": args.threads, "steps": args.steps, "seeds": args.seeds,
-              "data": args.data, "config": CONFIG, "ours_nfe10": OURS_NFE10, "parts": parts,
-              "versions": versions(), "summary": summary, "runs": runs}
+    result = {
+        "date": now,
+        "machine": machine(),
+        "threads": args.threads,
+        "steps": args.steps,
+        "seeds": args.seeds,
+        "data": args.data,
+        "config": CONFIG,
+        "ours_nfe10": OURS_NFE10,
+        "parts": parts,
+        "versions": versions(),
+        "summary": summary,
+        "runs": runs,
+    }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))
     print_ratios(summary)
@@ -437,8 +504,10 @@ def print_ratios(summary: dict) -> None:
             peers = {k: v for k, v in entry.items() if k not in ("explainer", "floor")}
             fastest = min(peers, key=lambda k: peers[k]["ms_per_step"]["mean"])
             ratio = ours["ms_per_step"]["mean"] / peers[fastest]["ms_per_step"]["mean"]
-            print(f"{part}/{model}: ours {ours['ms_per_step']['mean']:.2f} ms/step, fastest peer {fastest} "
-                  f"{peers[fastest]['ms_per_step']['mean']:.2f} ms/step: ratio {ratio:.2f}")
+            print(
+                f"{part}/{model}: ours {ours['ms_per_step']['mean']:.2f} ms/step, fastest peer {fastest} "
+                f"{peers[fastest]['ms_per_step']['mean']:.2f} ms/step: ratio {ratio:.2f}"
+            )
             for key in ("nll", "inversion_error", "sample_seconds", "energy_euler_10", "energy_nfe10_best"):
                 if key in ours:
                     line = ", ".join(f"{k} {v[key]['mean']:.4g}" for k, v in peers.items() if key in v)

@@ -3,16 +3,14 @@
     explainer train --model affine|spline|additive|fm --data moons --steps 2500
     explainer train --model realnvp-image|glow --data digits
     explainer worked
-    explainer figures [NAME ...]        (the cached figure pipeline)
-    explainer build                     (figures, exports, tables, animations: everything the site uses)
-    explainer animations [SCENE ...] --lang en|zh|all --quality preview|hd
+
+(The site's build has its own command, run from the repository: ``python -m sitebuild build``.)
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from . import datasets
 
@@ -29,10 +27,12 @@ def _train(args: argparse.Namespace) -> int:
     device = default_device(args.device)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     if (args.data == "digits") != (args.model in IMAGE_MODELS):
-        raise ValueError(f"--data digits goes with the image models {list(IMAGE_MODELS)} and they need it; "
-                         f"got --model {args.model} --data {args.data}")
+        raise ValueError(
+            f"--data digits goes with the image models {list(IMAGE_MODELS)} and they need it; "
+            f"got --model {args.model} --data {args.data}"
+        )
     if args.data == "digits":
-        from .images.experiment import train_cli  # multi-scale image flows, bits/dim
+        from .images.training import train_cli  # multi-scale image flows, bits/dim
 
         return train_cli(args, device)
     for name, default in (("steps", 2500), ("hidden", 128), ("batch_size", 512), ("lr", 1e-3)):
@@ -48,10 +48,20 @@ def _train(args: argparse.Namespace) -> int:
 
     kwargs = {"bins": args.bins, "bound": args.bound} if args.model == "spline" else {}
     flow = coupling_flow(args.model, layers=args.layers, hidden=args.hidden, depth=args.depth, **kwargs)
-    print(f"training {args.model} flow ({args.layers} layers, MLP {args.depth}x{args.hidden}) on "
-          f"{args.data} for {args.steps} steps on {device}")
-    history = fit(flow, train, steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                  device=device, progress=not args.quiet)
+    print(
+        f"training {args.model} flow ({args.layers} layers, MLP {args.depth}x{args.hidden}) on "
+        f"{args.data} for {args.steps} steps on {device}"
+    )
+    history = fit(
+        flow,
+        train,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        device=device,
+        progress=not args.quiet,
+    )
     nll = evaluate_nll(flow, test)
     entropy = datasets.entropy(args.data)
     with torch.no_grad():
@@ -70,32 +80,17 @@ def _worked(_: argparse.Namespace) -> int:
     from .worked import coupling_example, linear_example
 
     for name, ex in (("linear map z = Ax + b", linear_example()), ("affine coupling", coupling_example())):
-        print(f"{name}: z = ({ex.z[0]:.4f}, {ex.z[1]:.4f}), log|det J| = {ex.logabsdet:.4f}, "
-              f"log p_Z(z) = {ex.log_pz:.4f}, log p_X(x) = {ex.log_px:.4f}")
+        print(
+            f"{name}: z = ({ex.z[0]:.4f}, {ex.z[1]:.4f}), log|det J| = {ex.logabsdet:.4f}, "
+            f"log p_Z(z) = {ex.log_pz:.4f}, log p_X(x) = {ex.log_px:.4f}"
+        )
     return 0
-
-
-def _pipeline(args: argparse.Namespace) -> int:
-    from . import pipeline
-
-    start = time.perf_counter()
-    names = args.names or None
-    if args.command == "figures":
-        names = names or pipeline.names("figure")
-    outputs = pipeline.build(names, lang=args.lang, progress=not args.quiet)
-    print(f"{len(outputs)} outputs up to date in docs/generated/ ({time.perf_counter() - start:.1f} s)")
-    return 0
-
-
-def _animations(args: argparse.Namespace) -> int:
-    from . import animate
-
-    return animate.main(args.scenes, lang=args.lang, quality=args.quality, progress=not args.quiet)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="explainer", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="explainer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a flow on a 2D dataset and report NLL vs the true entropy")
@@ -119,20 +114,6 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("worked", help="print the notes' worked examples, computed by the library")
     w.set_defaults(func=_worked)
 
-    for name, help_text in (("figures", "regenerate the site's figures (cached)"),
-                            ("build", "regenerate everything the site uses (cached)")):
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("names", nargs="*")
-        p.add_argument("--lang", choices=("en", "zh", "all"), default="all")
-        p.add_argument("--quiet", action="store_true")
-        p.set_defaults(func=_pipeline)
-
-    a = sub.add_parser("animations", help="render the Manim scenes (cached)")
-    a.add_argument("scenes", nargs="*")
-    a.add_argument("--lang", choices=("en", "zh", "all"), default="all")
-    a.add_argument("--quality", choices=("preview", "hd"), default="preview")
-    a.add_argument("--quiet", action="store_true")
-    a.set_defaults(func=_animations)
     return parser
 
 

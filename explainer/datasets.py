@@ -91,8 +91,9 @@ def sample(name: str, n: int, seed: int = 0) -> torch.Tensor:
     return x.float()
 
 
-def _gaussian_mixture_log_density(x: torch.Tensor, points: torch.Tensor, std: float,
-                                  log_weights: torch.Tensor) -> torch.Tensor:
+def _gaussian_mixture_log_density(
+    x: torch.Tensor, points: torch.Tensor, std: float, log_weights: torch.Tensor
+) -> torch.Tensor:
     """log sum_j w_j N(x; points_j, std^2 I) for x (n, 2), points (m, 2), log_weights (m,)."""
     sq = (x[:, None, :] - points[None, :, :]).pow(2).sum(-1)
     log_n = -sq / (2 * std**2) - math.log(2 * math.pi * std**2)
@@ -125,8 +126,9 @@ def log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
     if x.dim() != 2 or x.shape[1] != 2:
         raise ValueError(f"x has shape {tuple(x.shape)} but the toy datasets are 2D: expected (n, 2)")
     if name == "8gaussians":
-        return _gaussian_mixture_log_density(x, _gauss_means(), GAUSS_STD,
-                                             torch.full((8,), -math.log(8.0), dtype=torch.float64))
+        return _gaussian_mixture_log_density(
+            x, _gauss_means(), GAUSS_STD, torch.full((8,), -math.log(8.0), dtype=torch.float64)
+        )
     if name == "checkerboard":
         cell = torch.floor(x / 2)
         inside = ((x >= -4) & (x < 4)).all(dim=1) & ((cell[:, 0] + cell[:, 1]) % 2 == 0)
@@ -137,12 +139,12 @@ def log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
         terms = []
         for r in CIRCLE_RADII:
             a = r * r_x / s2
-            terms.append(-(r_x - r).pow(2) / (2 * s2) + torch.log(torch.from_numpy(i0e(a.numpy())))
-                         - math.log(2 * math.pi * s2))
+            terms.append(
+                -(r_x - r).pow(2) / (2 * s2) + torch.log(torch.from_numpy(i0e(a.numpy()))) - math.log(2 * math.pi * s2)
+            )
         return torch.logsumexp(torch.stack(terms), dim=0) - math.log(2.0)
     arcs, log_w = _moon_quadrature(MOON_QUADRATURE_NODES)
-    return torch.cat([_gaussian_mixture_log_density(chunk, arcs, MOON_STD, log_w)
-                      for chunk in x.split(8192)])
+    return torch.cat([_gaussian_mixture_log_density(chunk, arcs, MOON_STD, log_w) for chunk in x.split(8192)])
 
 
 @functools.cache

@@ -55,8 +55,10 @@ class Flow(nn.Module):
         self.transform = transforms if isinstance(transforms, Compose) else Compose(*transforms)
         self.event_shape = (event_shape,) if isinstance(event_shape, int) else tuple(event_shape)
         if self.transform.event_shape != self.event_shape:
-            raise ValueError(f"the first transform expects event shape {self.transform.event_shape} "
-                             f"but the flow's event_shape is {self.event_shape}")
+            raise ValueError(
+                f"the first transform expects event shape {self.transform.event_shape} "
+                f"but the flow's event_shape is {self.event_shape}"
+            )
 
     @property
     def latent_shape(self) -> tuple[int, ...]:
@@ -82,8 +84,7 @@ class Flow(nn.Module):
         return standard_normal_log_prob(z) + logabsdet
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int | None = None, temperature: float = 1.0,
-               return_intermediates: bool = False):
+    def sample(self, n: int, seed: int | None = None, temperature: float = 1.0, return_intermediates: bool = False):
         """Draw ``n`` samples: ``x = f^{-1}(T·z)``, ``z ~ N(0, I)`` (``temperature`` T scales z)."""
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -91,7 +92,6 @@ class Flow(nn.Module):
         if ref is None:
             ref = next(iter(self.buffers()))
         g = None if seed is None else torch.Generator(device=ref.device).manual_seed(seed)
-        z = temperature * torch.randn((n, *self.latent_shape), generator=g, device=ref.device,
-                                      dtype=ref.dtype)
+        z = temperature * torch.randn((n, *self.latent_shape), generator=g, device=ref.device, dtype=ref.dtype)
         out = self.inverse(z, return_intermediates=return_intermediates)
         return (out[0], out[2]) if return_intermediates else out[0]

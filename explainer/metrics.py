@@ -58,8 +58,7 @@ def energy_distance(x: torch.Tensor, y: torch.Tensor) -> float:
     return max(value, 0.0)
 
 
-def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, projections: int = 256, p: int = 2,
-                       seed: int = 0) -> float:
+def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, projections: int = 256, p: int = 2, seed: int = 0) -> float:
     r"""Sliced Wasserstein-p distance between equally sized samples ``x`` and ``y`` ``(n, d)``,
     over ``projections`` random directions (seeded).
 

@@ -14,8 +14,15 @@ from .transforms.masks import alternating_mask
 COUPLINGS = {"affine": AffineCoupling, "spline": SplineCoupling, "additive": AdditiveCoupling}
 
 
-def coupling_flow(kind: str = "affine", dim: int = 2, layers: int = 8, hidden: int = 128,
-                  depth: int = 2, alternate: bool = True, **coupling_kwargs) -> Flow:
+def coupling_flow(
+    kind: str = "affine",
+    dim: int = 2,
+    layers: int = 8,
+    hidden: int = 128,
+    depth: int = 2,
+    alternate: bool = True,
+    **coupling_kwargs,
+) -> Flow:
     """A stack of ``layers`` couplings of ``kind`` (``affine``, ``spline`` or ``additive``).
 
     >>> flow = coupling_flow("spline", layers=4, bins=8, bound=5.0)
@@ -33,8 +40,10 @@ def coupling_flow(kind: str = "affine", dim: int = 2, layers: int = 8, hidden: i
     if layers < 1:
         raise ValueError(f"layers must be >= 1, got {layers}")
     cls = COUPLINGS[kind]
-    transforms = [cls(alternating_mask(dim, flip=alternate and i % 2 == 1), hidden=hidden, depth=depth,
-                      **coupling_kwargs) for i in range(layers)]
+    transforms = [
+        cls(alternating_mask(dim, flip=alternate and i % 2 == 1), hidden=hidden, depth=depth, **coupling_kwargs)
+        for i in range(layers)
+    ]
     return Flow(transforms, (dim,))
 
 
@@ -43,8 +52,9 @@ def realnvp(dim: int = 2, layers: int = 8, hidden: int = 128, depth: int = 2, **
     return coupling_flow("affine", dim, layers, hidden, depth, **kwargs)
 
 
-def nsf(dim: int = 2, layers: int = 8, hidden: int = 128, depth: int = 2, bins: int = 8,
-        bound: float = 5.0, **kwargs) -> Flow:
+def nsf(
+    dim: int = 2, layers: int = 8, hidden: int = 128, depth: int = 2, bins: int = 8, bound: float = 5.0, **kwargs
+) -> Flow:
     """Neural spline flow: alternating rational-quadratic spline couplings."""
     return coupling_flow("spline", dim, layers, hidden, depth, bins=bins, bound=bound, **kwargs)
 

@@ -88,8 +88,11 @@ def fit(
         raise TypeError(f"data must be a tensor or a callable (n, generator) -> batch, got {type(data).__name__}")
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps) if schedule == "cosine"
-                 else torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0))
+    scheduler = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
+        if schedule == "cosine"
+        else torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    )
     history = History()
     start = time.perf_counter()
     bar = tqdm(range(steps), desc=description, disable=not progress, leave=False, mininterval=0.5)

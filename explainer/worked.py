@@ -46,8 +46,9 @@ def linear_example(A=((2.0, 0.5), (0.1, 1.5)), b=(0.3, -0.2), x=(0.5, -1.0)) -> 
     det = torch.linalg.det(jac).item()
     log_pz = standard_normal_log_prob(z).item()
     logabsdet = math.log(abs(det))
-    return WorkedExample(tuple(x), tuple(z[0].tolist()), det, logabsdet, z.pow(2).sum().item(),
-                         log_pz, log_pz + logabsdet)
+    return WorkedExample(
+        tuple(x), tuple(z[0].tolist()), det, logabsdet, z.pow(2).sum().item(), log_pz, log_pz + logabsdet
+    )
 
 
 def coupling_example(x=(0.5, -1.0), s_slope: float = 0.5, t_slope: float = 0.2) -> WorkedExample:
@@ -61,13 +62,20 @@ def coupling_example(x=(0.5, -1.0), s_slope: float = 0.5, t_slope: float = 0.2) 
     (1.6519, -2.6638, -2.4138)
     """
     layer = AffineCoupling(
-        alternating_mask(2), scale="exp",
-        conditioner=lambda x_A: torch.cat([s_slope * x_A, t_slope * x_A], dim=1)).double()
+        alternating_mask(2), scale="exp", conditioner=lambda x_A: torch.cat([s_slope * x_A, t_slope * x_A], dim=1)
+    ).double()
     x_t = torch.tensor([x], dtype=torch.float64)
     z, logabsdet = layer(x_t)
     log_pz = standard_normal_log_prob(z).item()
-    return WorkedExample(tuple(x), tuple(z[0].tolist()), math.exp(logabsdet.item()), logabsdet.item(),
-                         z.pow(2).sum().item(), log_pz, log_pz + logabsdet.item())
+    return WorkedExample(
+        tuple(x),
+        tuple(z[0].tolist()),
+        math.exp(logabsdet.item()),
+        logabsdet.item(),
+        z.pow(2).sum().item(),
+        log_pz,
+        log_pz + logabsdet.item(),
+    )
 
 
 def gaussian_1d_example(x: float = 2.0, scale: float = 2.0, shift: float = 1.0) -> float:

@@ -85,7 +85,7 @@ def fetch_mathjax(force: bool = False) -> Path:
         for member in tar.getmembers():
             if not member.isfile() or not member.name.startswith(prefix):
                 continue
-            rel = member.name[len(prefix):]
+            rel = member.name[len(prefix) :]
             if not any(rel == k or (k.endswith("/") and rel.startswith(k)) for k in MATHJAX_KEEP):
                 continue
             if ".." in Path(rel).parts:

@@ -110,7 +110,7 @@ def stamp(translated: Path) -> str:
             front = _HASH_LINE.sub(f"source_hash: {value}", front, count=1)
         else:
             front = front + f"source_hash: {value}\n"
-        text = f"---\n{front}---\n" + text[m.end():]
+        text = f"---\n{front}---\n" + text[m.end() :]
     translated.write_text(text, encoding="utf-8")
     return value
 
@@ -128,11 +128,15 @@ class Status:
         if self.state == "missing":
             return f"{zh} is missing (translation of {en})"
         if self.state == "unstamped":
-            return (f"{zh} has no source_hash: after checking it matches {en}, run "
-                    f"`python scripts/translation_status.py --stamp {zh}`")
+            return (
+                f"{zh} has no source_hash: after checking it matches {en}, run "
+                f"`python scripts/translation_status.py --stamp {zh}`"
+            )
         if self.state == "outdated":
-            return (f"{zh} translates an older {en} (hash {self.recorded}, now {self.current}): "
-                    f"update the translation then run `python scripts/translation_status.py --stamp {zh}`")
+            return (
+                f"{zh} translates an older {en} (hash {self.recorded}, now {self.current}): "
+                f"update the translation then run `python scripts/translation_status.py --stamp {zh}`"
+            )
         return f"{zh} is up to date"
 
 

@@ -40,8 +40,14 @@ def built_site(tmp_path_factory) -> BuiltSite:
     env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}  # relative links only
     env.setdefault("NO_MKDOCS_2_WARNING", "1")
     mkdocs = Path(sys.executable).with_name("mkdocs")
-    cmd = [str(mkdocs) if mkdocs.exists() else sys.executable, *([] if mkdocs.exists() else ["-m", "mkdocs"]),
-           "build", "--strict", "--site-dir", str(out)]
+    cmd = [
+        str(mkdocs) if mkdocs.exists() else sys.executable,
+        *([] if mkdocs.exists() else ["-m", "mkdocs"]),
+        "build",
+        "--strict",
+        "--site-dir",
+        str(out),
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -54,9 +60,16 @@ def built_site(tmp_path_factory) -> BuiltSite:
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]  # no calls home: the browser tests count every request
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]  # no calls home: the browser tests count every request
 
 
 @pytest.fixture(scope="session")

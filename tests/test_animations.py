@@ -1,40 +1,54 @@
 """The animations: every scene renders at preview quality in both languages through the pipeline,
 and every output is checked (codec, resolution, duration, frames that change, poster, WebM,
 captions, player and deck pages without external URLs); Chinese text has real glyphs (no tofu);
-the exports the scenes draw agree with the math; the instructors' pages stay in sync.
+the exports the scenes draw agree with the math; the string tables are complete; the pages use
+every template and stay offline; the instructors' pages stay in sync.
 
 The render is a session fixture (in CI it is the real render; cached by content hash, so a second
 run costs nothing). ``EXPLAINER_ANIMATION_TEST_DIR`` renders into another folder instead of
-docs/generated and .cache/pipeline.
+docs/generated and .cache/pipeline. The tests without the ``rendered`` fixture are fast.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 
-from explainer import animate, pipeline
+from sitebuild import keys, pipeline, reads
+from sitebuild import strings as string_tables
+from sitebuild.media import cli, convert, layout, names, page_targets, pages, player, scenes, targets, templates
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENES = list(animate.SCENES)
+SCENES = list(scenes.SCENES)
 LANGS = ("en", "zh")
-PREVIEW = animate.QUALITIES["preview"]
+PREVIEW = scenes.QUALITIES["preview"]
+TABLES = ROOT / "animations" / "strings"
+MEDIA = ROOT / "sitebuild" / "media"
+
+
+def _dirs() -> tuple[Path, Path]:
+    """Where the test renders go: (generated, cache)."""
+    base = os.environ.get("EXPLAINER_ANIMATION_TEST_DIR")
+    if base:
+        return Path(base) / "generated", Path(base) / "cache"
+    return pipeline.GENERATED, pipeline.CACHE
 
 
 @pytest.fixture(scope="session")
 def rendered():
-    base = os.environ.get("EXPLAINER_ANIMATION_TEST_DIR")
-    generated = Path(base) / "generated" if base else pipeline.GENERATED
-    cache = Path(base) / "cache" if base else pipeline.CACHE
-    assert animate.main(None, lang="all", quality="preview", progress=False, generated=generated, cache=cache) == 0
+    generated, cache = _dirs()
+    assert cli.main(None, lang="all", quality="preview", progress=False, generated=generated, cache=cache) == 0
     return generated
 
 
@@ -44,7 +58,7 @@ def media(generated: Path, scene: str, lang: str) -> Path:
 
 def frames(path: Path, times: list[float]) -> list[np.ndarray]:
     """Decoded RGB frames at ``times`` (seconds), via ffmpeg."""
-    info = animate.probe(path)
+    info = convert.probe(path)
     out = []
     for t in times:
         raw = subprocess.run(
@@ -85,7 +99,7 @@ def test_scene_outputs(rendered, scene, lang):
         f"{scene}.gif",
     ):
         assert (d / name).stat().st_size > 0, f"{d / name} is missing or empty"
-    mp4, webm = animate.probe(d / f"{scene}.mp4"), animate.probe(d / f"{scene}.webm")
+    mp4, webm = convert.probe(d / f"{scene}.mp4"), convert.probe(d / f"{scene}.webm")
     assert (mp4["codec"], mp4["pix_fmt"]) == ("h264", "yuv420p")
     assert webm["codec"] == "vp9"
     for info in (mp4, webm):
@@ -104,6 +118,12 @@ def test_scene_outputs(rendered, scene, lang):
 
     poster = np.asarray(Image.open(d / "poster.png").convert("RGB"))
     assert poster.shape == (PREVIEW["height"], PREVIEW["width"], 3) and poster.std() > 10
+
+    # what the render cost is recorded next to the media, in the cache (not published)
+    measured = json.loads(layout.measures_file(_dirs()[1], scene, lang, "preview").read_text())
+    assert measured["wall"] > 0 and measured["cpu"] > 0 and measured["manim_wall"] <= measured["wall"]
+    assert measured["sizes"] == {n: (d / n).stat().st_size for n in measured["sizes"]}
+    assert set(measured["sizes"]) >= {f"{scene}.mp4", f"{scene}.webm", "poster.png", f"{scene}.gif"}
 
 
 def parse_vtt(text: str) -> list[tuple[float, float, str]]:
@@ -161,11 +181,9 @@ def test_player_and_deck_pages_are_offline(rendered):
             for key in ("src", "poster"):
                 assert (deck.parent / s[key]).resolve().exists(), f"deck {lang}: {s[key]} does not exist"
         archive = rendered / "animations" / "deck" / f"lecture-deck-{lang}.zip"
-        import zipfile
-
-        names = zipfile.ZipFile(archive).namelist()
-        assert f"animations/deck/{lang}/index.html" in names
-        assert all(f"animations/{s}/{lang}/preview/{s}.mp4" in names for s in SCENES)
+        entries = zipfile.ZipFile(archive).namelist()
+        assert f"animations/deck/{lang}/index.html" in entries
+        assert all(f"animations/{s}/{lang}/preview/{s}.mp4" in entries for s in SCENES)
 
 
 def test_gallery_links_exist(rendered):
@@ -183,21 +201,29 @@ def test_gallery_links_exist(rendered):
 
 
 def test_unchanged_scenes_are_not_rendered_again(rendered):
-    base = os.environ.get("EXPLAINER_ANIMATION_TEST_DIR")
-    cache = Path(base) / "cache" if base else pipeline.CACHE
-    pipeline.build([animate.PREFIX["preview"] + s for s in SCENES], progress=False, generated=rendered, cache=cache)
-    assert {status for _, status, _ in pipeline.LAST_REPORT} == {"cached"}
+    wanted = [names.scene_target(s, "preview") for s in SCENES]
+    result = pipeline.build(wanted, progress=False, generated=rendered, cache=_dirs()[1])
+    assert not result.built
+    # either every target was checked and found cached, or the fingerprint said nothing changed
+    assert result.fresh or {r.status for r in result.records} == {"cached"}
+    assert result.fresh or {r.name for r in result.records} >= set(wanted)
+    outputs = {p.resolve() for p in result.outputs}
+    for scene in SCENES:
+        for lang in LANGS:
+            assert (media(rendered, scene, lang) / f"{scene}.mp4").resolve() in outputs
 
 
 def test_unknown_scene_is_a_clear_error(capsys):
     with pytest.raises(ValueError, match="unknown scene 'moons'; valid scenes: change_of_variables, coupling_layer"):
-        animate.main(["moons"])
-    from explainer import cli
+        cli.main(["moons"])
+    from sitebuild.__main__ import main as sitebuild_main
 
-    assert cli.main(["animations", "nope"]) == 2
+    assert sitebuild_main(["animations", "nope"]) == 2
     assert "valid scenes:" in capsys.readouterr().err
     with pytest.raises(ValueError, match="quality must be one of"):
-        animate.main(["masks"], quality="4k")
+        cli.main(["masks"], quality="4k")
+    with pytest.raises(ValueError, match="lang must be 'en', 'zh' or 'all'"):
+        cli.main(["masks"], lang="fr")
 
 
 # --- Chinese text: real glyphs, never tofu ---------------------------------------------------------
@@ -225,9 +251,15 @@ def glyph_count(text: str) -> int:
     return len(Text(text, font=style.FONT).submobjects)
 
 
-def test_chinese_strings_render_with_real_glyphs():
+def scene_strings(lang: str) -> dict[str, str]:
+    """Every string the scenes show or say in ``lang``, as ``{"<scene>.<key>": text}``, through the
+    scenes' own loader (animations/strings.py)."""
     strings = _animation_module("strings")
-    chars = sorted({c for s in strings.STRINGS["zh"].values() for c in s if ord(c) > 0x7F and not c.isspace()})
+    return {key: strings.text(lang, key) for scene in SCENES for key in strings.keys(scene)}
+
+
+def test_chinese_strings_render_with_real_glyphs():
+    chars = sorted({c for s in scene_strings("zh").values() for c in s if ord(c) > 0x7F and not c.isspace()})
     assert len(chars) > 100
     sample = "".join(chars)
     assert glyph_count(sample) == len(sample), "some Chinese characters render as tofu boxes"
@@ -241,7 +273,6 @@ def test_chinese_font_covers_every_string():
     from fontTools.ttLib import TTCollection, TTFont
 
     style = _animation_module("style")
-    strings = _animation_module("strings")
     family, path = subprocess.run(
         ["fc-match", "-f", "%{family}|%{file}", style.FONT], capture_output=True, text=True, check=True
     ).stdout.split("|")
@@ -249,7 +280,7 @@ def test_chinese_font_covers_every_string():
     fonts = TTCollection(path).fonts if path.endswith(".ttc") else [TTFont(path)]
     cmap = set().union(*(f.getBestCmap().keys() for f in fonts))
     missing = lambda text: sorted({c for c in text if not c.isspace() and ord(c) not in cmap})
-    for key, value in strings.STRINGS["zh"].items():  # CJK characters: the ones only a CJK font has
+    for key, value in scene_strings("zh").items():  # CJK characters: the ones only a CJK font has
         cjk = "".join(c for c in value if ord(c) >= 0x2E80)
         assert not missing(cjk), f"{key}: the font lacks {missing(cjk)}"
     assert missing("\ue000") == ["\ue000"]  # the check can fail
@@ -281,12 +312,12 @@ def test_posters_differ_between_languages(rendered):
 
 
 def test_change_of_variables_export_matches_det():
-    from explainer.export import COV, change_of_variables
+    from sitebuild.exports.geometry import COV, change_of_variables
 
     out = change_of_variables(**COV)
     np.testing.assert_allclose(out["marked_area_ratio"], out["marked_det"], rtol=2e-3)
     # mass is conserved cell by cell: density x area is the same before and after the map
-    from explainer.export import polygon_area
+    from sitebuild.exports.geometry import polygon_area
 
     mass = out["density"] * polygon_area(out["polygons"])
     np.testing.assert_allclose(mass[-1], mass[0], rtol=0.05)
@@ -295,7 +326,7 @@ def test_change_of_variables_export_matches_det():
 def test_coupling_export_against_autograd():
     import torch
 
-    from explainer.export import COUPLING, coupling_step, demo_coupling
+    from sitebuild.exports.geometry import COUPLING, coupling_step, demo_coupling
 
     out = coupling_step(**COUPLING)
     mask = out["mask"]
@@ -314,8 +345,8 @@ def test_coupling_export_against_autograd():
 def test_flow_layers_export_is_the_flow():
     import torch
 
-    from explainer.export import flow_layers
     from explainer.models import realnvp
+    from sitebuild.exports.trained import flow_layers
 
     torch.manual_seed(0)
     flow = realnvp(layers=3, hidden=8)
@@ -335,7 +366,7 @@ def test_flow_layers_export_is_the_flow():
 
 
 def test_masks_export_squeeze_is_a_permutation():
-    from explainer.export import masks_on_image
+    from sitebuild.exports.geometry import masks_on_image
 
     out = masks_on_image()
     idx = out["squeeze_index"]
@@ -380,26 +411,260 @@ def test_instructors_pages_in_sync():
 
 
 def test_string_tables_match():
-    """Every scene string exists in both languages, with the same {placeholders}; every key a scene
-    file asks for exists."""
+    """One table per scene, animations/strings/<scene>.toml; every string exists in English and
+    Chinese (and nothing else), non-empty, with the same {placeholders}; every key a scene file
+    asks for exists, and every key of its table is used."""
+    assert {p.stem for p in TABLES.glob("*.toml")} == set(SCENES)
     strings = _animation_module("strings")
-    en, zh = strings.STRINGS["en"], strings.STRINGS["zh"]
-    assert set(en) == set(zh)
     fields = lambda s: sorted(re.findall(r"\{(\w*)\}", s))
-    for key in en:
-        assert fields(en[key]) == fields(zh[key]), key
-        assert en[key].strip() and zh[key].strip(), key
-    used = set()
-    for spec in animate.SCENES.values():
+    for scene, spec in scenes.SCENES.items():
+        table = tomllib.loads((TABLES / f"{scene}.toml").read_text(encoding="utf-8"))
+        assert table == strings.table(scene)
+        for key, texts in table.items():
+            assert isinstance(texts, dict) and set(texts) == set(LANGS), f"{scene}.{key}: {texts!r}"
+            assert texts["en"].strip() and texts["zh"].strip(), f"{scene}.{key}"
+            assert fields(texts["en"]) == fields(texts["zh"]), f"{scene}.{key}"
         source = (ROOT / "animations" / spec.file).read_text(encoding="utf-8")
         scene_key = re.search(r'scene_key = "(\w+)"', source).group(1)
+        assert scene_key == scene, f"{spec.file}: scene_key {scene_key!r} has no table of its own"
         source = source.replace(f'scene_key = "{scene_key}"', "")
-        used |= set(re.findall(r'"(' + scene_key + r'\.[\w.]+)"', source))  # every key the file names
+        used = set(re.findall(r'"(' + scene_key + r'\.[\w.]+)"', source))  # every key the file names
         for step in re.findall(r'self\.step\("(\w+)"\)', source):
             used |= {f"{scene_key}.steps.{step}", f"{scene_key}.narration.{step}"}
         used.add(f"{scene_key}.title")
-    assert used <= set(en), f"missing strings: {sorted(used - set(en))}"
-    assert set(en) <= used, f"unused strings: {sorted(set(en) - used)}"
+        defined = set(strings.keys(scene))
+        assert used <= defined, f"missing strings: {sorted(used - defined)}"
+        assert defined <= used, f"unused strings: {sorted(defined - used)}"
+    with pytest.raises(ValueError, match="no strings for language 'fr'"):
+        strings.text("fr", "masks.title")
+
+
+def test_page_strings_match():
+    """The deck's and the gallery's words: English and Chinese for every key, same {placeholders},
+    every key used by the page code."""
+    words = string_tables.load(pages.UI_TABLE)  # raises if a language is missing
+    fields = lambda s: sorted(re.findall(r"\{(\w*)\}", s))
+    assert set(words["en"]) == set(words["zh"])
+    for key in words["en"]:
+        assert words["en"][key].strip() and words["zh"][key].strip(), key
+        assert fields(words["en"][key]) == fields(words["zh"][key]), key
+    source = (MEDIA / "pages.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'\["(deck\.\w+)"\]', source)) | {f"gallery.{k}" for k in pages.GALLERY_LABELS}
+    used.add("gallery.hd_missing")
+    assert used == set(words["en"])
+
+
+# --- the media package: modules, keys, targets, pages (fast: nothing is rendered) ---------------------
+
+
+def test_media_init_imports_nothing():
+    """The pipeline imports every module of sitebuild.media; an __init__ that imported its siblings
+    would put all of them into every target's key."""
+    tree = ast.parse((MEDIA / "__init__.py").read_text(encoding="utf-8"))
+    assert len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Constant)
+
+
+def test_media_modules_import_cheaply():
+    """Importing any module of sitebuild.media (as the pipeline does in every worker) reads no file
+    but Python sources, runs no program, and imports neither torch nor manim."""
+    modules = [f"sitebuild.media.{p.stem}" for p in sorted(MEDIA.glob("*.py"))]
+    code = f"""
+import importlib, sys
+seen = []
+def hook(event, args):
+    if event in ("subprocess.Popen", "os.system", "os.posix_spawn", "os.exec"):
+        seen.append((event, str(args[0])))
+    elif event == "open" and isinstance(args[0], str) and args[0].startswith({str(ROOT)!r}):
+        if not args[0].endswith((".py", ".pyc")):
+            seen.append((event, args[0]))
+sys.addaudithook(hook)
+for m in {modules!r}:
+    importlib.import_module(m)
+print(seen, "torch" in sys.modules, "manim" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "False", "False"], out
+
+
+def _registered():
+    """The media targets (importing the two target modules registers them)."""
+    assert targets.__name__ and page_targets.__name__
+    return pipeline.REGISTRY
+
+
+def test_media_targets_are_registered():
+    registry = _registered()
+    for scene, spec in scenes.SCENES.items():
+        table = TABLES / f"{scene}.toml"
+        preview, hd = registry[f"animation:{scene}"], registry[f"animation-hd:{scene}"]
+        assert preview.default and not hd.default, "HD renders are built on request only"
+        for t, quality in ((preview, "preview"), (hd, "hd")):
+            assert t.kind == "animation" and t.depends == tuple(f"export:{e}" for e in spec.exports)
+            assert t.modules == (f"animations.{spec.file[:-3]}",) and t.strings == (table,)
+            assert t.parameters()["settings"] == scenes.QUALITIES[quality]
+    previews = tuple(f"animation:{s}" for s in SCENES)
+    for name, kind in ((names.DECK, "animation"), (names.GALLERY, "table")):
+        t = registry[name]
+        assert t.kind == kind and t.default and t.depends == previews
+        assert set(t.strings) == {pages.UI_TABLE, *(TABLES / f"{s}.toml" for s in SCENES)}
+
+
+def test_gallery_site_url_is_read_at_build_time(monkeypatch):
+    t = _registered()[names.GALLERY]
+    monkeypatch.setenv("SITE_URL", "https://example.org/flows/")
+    assert t.parameters() == {"site": "https://example.org/flows/generated/"}
+    monkeypatch.delenv("SITE_URL")
+    assert t.parameters() == {"site": "https://YOUR-SITE/generated/"}
+
+
+def test_render_keys_cover_the_scene_manim_and_ffmpeg():
+    """A render's key holds the scene file and what it imports (it runs in another process), the
+    media code, the Manim and ffmpeg/ffprobe versions and each language's strings; the deck's key
+    does not hold the render code (editing the deck never re-renders a scene)."""
+    registry = _registered()
+    t = registry["animation:masks"]
+    ins = pipeline.inputs(t, {d: "key" for d in t.depends}, {}, keys.Scanner())
+    assert {"animations/masks.py", "animations/style.py", "animations/strings.py"} <= set(ins["code"])
+    assert {f"sitebuild/media/{m}.py" for m in ("render", "convert", "captions", "player", "scenes")} <= set(
+        ins["code"]
+    )
+    assert {"manim", "ffmpeg", "ffprobe"} <= set(ins["versions"])
+    assert set(ins["strings"]) == set(LANGS)
+    deck = registry[names.DECK]
+    ins = pipeline.inputs(deck, {d: "key" for d in deck.depends}, {}, keys.Scanner())
+    assert "sitebuild/media/pages.py" in ins["code"] and "sitebuild/media/render.py" not in ins["code"]
+    assert not {"manim", "ffmpeg"} & set(ins["versions"])
+
+
+def fake_media(generated: Path, hd: tuple[str, ...] = ()) -> None:
+    """steps.json and stand-in media files for every scene and language, as a render leaves them
+    (HD too for the scenes in ``hd``), from the real string tables."""
+    for scene in SCENES:
+        table = tomllib.loads((TABLES / f"{scene}.toml").read_text(encoding="utf-8"))
+        steps = [k.split(".", 1)[1] for k in table if k.startswith("steps.")]
+        for lang in LANGS:
+            for quality in ("preview", "hd") if scene in hd else ("preview",):
+                d = layout.media_dir(generated, scene, lang, quality)
+                d.mkdir(parents=True, exist_ok=True)
+                record = {
+                    "scene": scene,
+                    "lang": lang,
+                    "duration": 9.5,
+                    "steps": [
+                        {"key": k, "start": 2.0 * i, "label": table[f"steps.{k}"][lang],
+                         "narration": table[f"narration.{k}"][lang]}
+                        for i, k in enumerate(steps)
+                    ],
+                    **{k: scenes.QUALITIES[quality][k] for k in ("width", "height", "fps")},
+                }  # fmt: skip
+                (d / "steps.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+                for name in (f"{scene}.mp4", f"{scene}.webm", f"{scene}.gif", "poster.png", f"{scene}.vtt"):
+                    (d / name).write_bytes(name.encode() * 100)
+
+
+def test_pages_use_every_template_and_stay_offline(tmp_path):
+    """The player, the deck and the gallery are filled from every file in templates/ (and the
+    pipeline records those reads, so a template is part of their keys); the player and the deck
+    load nothing from the network."""
+    fake_media(tmp_path, hd=("masks",))
+    with reads.recording() as read:
+        record = json.loads((media(tmp_path, "masks", "zh") / "steps.json").read_text(encoding="utf-8"))
+        player_page = player.player_page("masks", "zh", record)
+        deck = pages.deck_page("zh", pages.deck_scenes(tmp_path, "zh", "../../"))
+        gallery = pages.gallery_markdown(tmp_path, "en", pages.GALLERY_BASE["en"], pages.site_base(""))
+    used = {Path(p) for p in read}
+    assert set(templates.TEMPLATES.iterdir()) <= used, "a template file nobody uses"
+    assert pages.UI_TABLE in used
+    for page in (player_page, deck):
+        assert "$" not in page.replace("${", ""), "a placeholder was left unfilled"
+        assert not EXTERNAL.search(page) and "http://" not in page and "https://" not in page
+        assert page.startswith("<!doctype html>") and page.endswith("</html>\n")
+    assert '<html lang="zh-CN">' in deck and "<title>课堂演示</title>" in deck
+    data = re.search(r'<script type="application/json" id="deck-data">(.*?)</script>', deck, re.S).group(1)
+    scenes_ = json.loads(data.replace("<\\/", "</"))
+    assert [s["scene"] for s in scenes_] == SCENES and scenes_[0][
+        "src"
+    ] == f"../../{SCENES[0]}/zh/preview/{SCENES[0]}.mp4"
+    assert scenes_[3]["title"] == "图像上的掩码"
+    # the gallery: one section per scene, HD downloads where HD media exist, the note elsewhere
+    assert gallery.count("```html") == 2 * len(SCENES) and gallery.count("### ") == len(SCENES)
+    assert "hd 1920×1080, 30 fps: " in gallery and gallery.count("--quality hd") == len(SCENES) - 1
+    assert 'src="https://YOUR-SITE/generated/animations/masks/en/preview/player.html"' in gallery
+
+
+def test_pages_escape_what_they_insert(tmp_path):
+    record = {"width": 854, "height": 480, "steps": [{"label": 'a <b> & "c"', "narration": "</script>"}]}
+    page = player.player_page("masks", "en", record)
+    assert '<title>masks · a &lt;b&gt; &amp; "c"</title>' in page
+    scenes_ = [{"scene": "masks", "title": "</script><script>alert(1)</script>", "steps": record["steps"]}]
+    deck = pages.deck_page("en", scenes_)
+    assert deck.count("</script>") == 2 and "<\\/script>" in deck
+
+
+def test_deck_zip_is_complete_and_reproducible(tmp_path):
+    fake_media(tmp_path)
+    page = tmp_path / "index.html"
+    page.write_text(pages.deck_page("en", pages.deck_scenes(tmp_path, "en", "../../")), encoding="utf-8")
+    first = pages.deck_zip(tmp_path / "a.zip", page, tmp_path, "en").read_bytes()
+    assert pages.deck_zip(tmp_path / "b.zip", page, tmp_path, "en").read_bytes() == first
+    archive = zipfile.ZipFile(tmp_path / "a.zip")
+    expected = {"README.txt", "animations/deck/en/index.html"} | {
+        f"animations/{s}/en/preview/{n.format(scene=s)}" for s in SCENES for n in pages.DECK_MEDIA
+    }
+    assert set(archive.namelist()) == expected
+    assert "animations/deck/en/index.html" in archive.read("README.txt").decode()
+
+
+def test_page_targets_write_the_languages_asked_for(tmp_path):
+    """The deck and the gallery are built per language: the pipeline passes the stale languages and
+    each target returns ``{lang: paths}`` for exactly those, writing nothing else."""
+    fake_media(tmp_path / "generated")
+    registry = _registered()
+    for name, expected in ((names.DECK, ["index.html", "lecture-deck-zh.zip"]), (names.GALLERY, ["gallery.zh.md"])):
+        t = registry[name]
+        ctx = pipeline.Context(t, tmp_path / "generated", tmp_path / "cache", ("zh",), {d: [] for d in t.depends})
+        out = t.func(ctx)
+        assert set(out) == {"zh"} and [p.name for p in out["zh"]] == expected
+        assert all(p.stat().st_size > 0 for p in out["zh"])
+    assert not layout.gallery_file(tmp_path / "generated", "en").exists()
+    assert not (layout.deck_dir(tmp_path / "generated") / "en").exists()
+
+
+def test_report_reads_what_renders_cost(tmp_path, capsys):
+    generated, cache = tmp_path / "generated", tmp_path / "cache"
+    fake_media(generated)
+    measures = layout.measures_file(cache, "masks", "en", "preview")
+    measures.parent.mkdir(parents=True)
+    measures.write_text(json.dumps({"wall": 12.25, "cpu": 20.5, "sizes": {}}))
+    total = cli.report(["masks"], LANGS, "preview", generated, cache, {("masks", "en")})
+    rows = capsys.readouterr().err.splitlines()
+    assert total == 12.25
+    assert re.match(r"masks\s+en\s+preview\s+12\.2 s\s+20\.5 s\s+9\.5s", rows[2]), rows[2]
+    assert re.match(r"masks\s+zh\s+preview\s+cached\s+9\.5s", rows[3]), rows[3]
+
+
+def test_cli_builds_the_right_targets(tmp_path, monkeypatch):
+    """All scenes at preview quality: the renders, the deck and the gallery; HD: the HD renders,
+    then the gallery again (it lists the HD downloads), without forcing anything else."""
+    calls = []
+    result = pipeline.Result([], [pipeline.Record("animation-hd:masks", "built", 1.0, ("en",))])
+
+    def build(wanted, **kw):
+        calls.append((list(wanted), kw["lang"], kw.get("force", False)))
+        return result
+
+    monkeypatch.setattr(cli.pipeline, "build", build)
+    generated = tmp_path / "generated"
+    assert cli.main(None, progress=False, generated=generated, cache=tmp_path) == 0
+    assert calls == [([f"animation:{s}" for s in SCENES] + [names.DECK, names.GALLERY], "all", False)]
+    calls.clear()
+    gallery = layout.gallery_file(generated, "en")
+    gallery.parent.mkdir(parents=True)
+    gallery.write_text("old")
+    assert cli.main(["masks"], lang="en", quality="hd", progress=False, generated=generated, cache=tmp_path) == 0
+    assert calls == [(["animation-hd:masks"], "en", False), ([names.GALLERY], "en", False)]
+    assert not gallery.exists(), "the gallery is written again by the pipeline"
+    assert cli.rendered(result, "hd") == {("masks", "en")} and cli.rendered(result, "preview") == set()
 
 
 @pytest.mark.browser
@@ -419,9 +684,7 @@ def test_deck_steps_through_offline(rendered, lang, browser):
         page.route(
             "**/*",
             lambda r: (
-                r.continue_()
-                if r.request.url.startswith("file://")
-                else (external.append(r.request.url), r.abort())
+                r.continue_() if r.request.url.startswith("file://") else (external.append(r.request.url), r.abort())
             ),
         )
         page.goto(deck.as_uri())

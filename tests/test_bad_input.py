@@ -114,8 +114,11 @@ def test_training_errors():
         fit(flow, torch.zeros(4, 2), schedule="linear-warmup", progress=False)
     with pytest.raises(ValueError, match="non-finite"):
         fit(flow, torch.tensor([[0.0, math.nan]]), steps=1, progress=False)
-    with pytest.raises(ValueError, match="CUDA is not available") if not torch.cuda.is_available() \
-            else pytest.raises(AssertionError):
+    with (
+        pytest.raises(ValueError, match="CUDA is not available")
+        if not torch.cuda.is_available()
+        else pytest.raises(AssertionError)
+    ):
         fit(flow, torch.zeros(4, 2), steps=1, device="cuda", progress=False)
 
 

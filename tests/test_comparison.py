@@ -6,16 +6,29 @@ import json
 import re
 import statistics
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-from explainer import comparison, datasets
+from explainer import checkpoints, datasets
+from sitebuild.models import comparison
+from sitebuild.pipeline import ROOT
+from sitebuild.tables.benchmark import render_benchmark
+from sitebuild.tables.comparison import write_tables
 
-TINY = {"steps": 15, "batch_size": 64, "lr": 2e-3, "flow": {"layers": 2, "hidden": 8, "depth": 1},
-        "bins": 4, "bound": 5.0, "fm": {"hidden": 8, "depth": 1, "act": "silu"},
-        "n_train": 1000, "n_test": 200, "n_samples": 150, "n_sample_timing": 300}
+TINY = {
+    "steps": 15,
+    "batch_size": 64,
+    "lr": 2e-3,
+    "flow": {"layers": 2, "hidden": 8, "depth": 1},
+    "bins": 4,
+    "bound": 5.0,
+    "fm": {"hidden": 8, "depth": 1, "act": "silu"},
+    "n_train": 1000,
+    "n_test": 200,
+    "n_samples": 150,
+    "n_sample_timing": 300,
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +49,9 @@ def test_every_model_is_trained_once_and_measured(tiny_results):
     results, out = tiny_results
     runs = results["runs"]
     assert sorted((r["method"], r["seed"]) for r in runs) == sorted((m, s) for m in comparison.METHODS for s in (0, 1))
-    assert sorted(p.name for p in out.glob("*.pt")) == sorted(f"{m}-moons-{s}.pt" for m in comparison.METHODS
-                                                              for s in (0, 1))
+    assert sorted(p.name for p in out.glob("*.pt")) == sorted(
+        f"{m}-moons-{s}.pt" for m in comparison.METHODS for s in (0, 1)
+    )
     h = datasets.entropy("moons")
     for r in runs:
         assert r["gap"] == pytest.approx(r["nll"] - h) and r["entropy"] == pytest.approx(h)
@@ -63,7 +77,7 @@ def test_flow_matching_sweep_covers_every_solver_at_equal_nfe(tiny_results):
 
 def test_table_cells_are_the_seed_means(tiny_results, tmp_path):
     results, out = tiny_results
-    paths = comparison.write_tables(out / "results.json", tmp_path)
+    paths = write_tables(out / "results.json", tmp_path)
     en, zh = (p.read_text() for p in paths)
     assert paths[0].name == "comparison.md" and paths[1].name == "comparison.zh.md"
     assert "Budget `tiny`" in en and "预算 `tiny`" in zh and "流匹配" in zh
@@ -76,16 +90,15 @@ def test_table_cells_are_the_seed_means(tiny_results, tmp_path):
 
 def test_reused_checkpoints_reproduce_the_measured_nll(tiny_results):
     results, out = tiny_results
-    from explainer.matching.experiment import load_velocity, nll
+    from explainer.matching.experiment import nll
     from explainer.train import evaluate_nll
-    from explainer.trained import load_flow
 
     r = next(r for r in results["runs"] if r["method"] == "nsf" and r["seed"] == 1)
     test = comparison.split("moons", 1, TINY)["test"]
-    assert evaluate_nll(load_flow(out / "nsf-moons-1.pt"), test) == pytest.approx(r["nll"], rel=1e-5)
+    assert evaluate_nll(checkpoints.load(out / "nsf-moons-1.pt")[0], test) == pytest.approx(r["nll"], rel=1e-5)
     r = next(r for r in results["runs"] if r["method"] == "fm" and r["seed"] == 0)
     test = comparison.split("moons", 0, TINY)["test"]
-    value = nll(load_velocity(out / "fm-moons-0.pt"), test, **comparison.EVAL_SOLVER)
+    value = nll(checkpoints.load(out / "fm-moons-0.pt")[0], test, **comparison.EVAL_SOLVER)
     assert value == pytest.approx(r["nll"], rel=1e-5)
 
 
@@ -98,24 +111,46 @@ def test_bad_budget_and_workers():
 
 def test_benchmark_table_without_results_says_how_to_run_it():
     for lang in ("en", "zh"):
-        text = comparison.render_benchmark(None, lang)
+        text = render_benchmark(None, lang)
         assert "python benchmarks/peers.py" in text and "pip install --no-deps" in text
 
 
 def test_benchmark_table_renders_ratios_from_a_summary():
-    sys.path.insert(0, str(Path(comparison.ROOT)))
+    sys.path.insert(0, str(ROOT))
     from benchmarks.peers import CONFIG, summarise
 
     def lib(ms, nll):
-        return {"ms_per_step": ms, "ms_per_step_mean": ms, "nll": nll, "gap": nll - 2.0, "inversion_error": 1e-6,
-                "sample_seconds": 0.5, "params": 10}
+        return {
+            "ms_per_step": ms,
+            "ms_per_step_mean": ms,
+            "nll": nll,
+            "gap": nll - 2.0,
+            "inversion_error": 1e-6,
+            "sample_seconds": 0.5,
+            "params": 10,
+        }
 
-    runs = {"coupling": {"affine": [{"explainer": lib(4.0, 2.1), "zuko": lib(5.0, 2.2), "normflows": lib(8.0, 2.3)},
-                                    {"explainer": lib(6.0, 2.1), "zuko": lib(5.0, 2.2), "normflows": lib(8.0, 2.3)}]}}
-    results = {"date": "2026-01-01T00:00:00", "machine": {"cpu": "test cpu", "torch": "2.13.0"}, "threads": 1,
-               "steps": 10, "seeds": [0, 1], "data": "moons", "config": CONFIG, "versions": {"zuko": "1.0"},
-               "summary": summarise(runs), "runs": runs}
-    text = comparison.render_benchmark(results, "en")
+    runs = {
+        "coupling": {
+            "affine": [
+                {"explainer": lib(4.0, 2.1), "zuko": lib(5.0, 2.2), "normflows": lib(8.0, 2.3)},
+                {"explainer": lib(6.0, 2.1), "zuko": lib(5.0, 2.2), "normflows": lib(8.0, 2.3)},
+            ]
+        }
+    }
+    results = {
+        "date": "2026-01-01T00:00:00",
+        "machine": {"cpu": "test cpu", "torch": "2.13.0"},
+        "threads": 1,
+        "steps": 10,
+        "seeds": [0, 1],
+        "data": "moons",
+        "config": CONFIG,
+        "versions": {"zuko": "1.0"},
+        "summary": summarise(runs),
+        "runs": runs,
+    }
+    text = render_benchmark(results, "en")
     row = next(line for line in text.splitlines() if "| explainer |" in line)
     assert "| 1.00 |" in row  # mean 5.0 ms against zuko's 5.0 ms
     assert "5.00 ± 1.41" in row

@@ -44,8 +44,25 @@ _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
 _HTML_MEDIA = re.compile(r"<(?:img|video|audio|source|track)\b[^>]*?\s(?:src|poster)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 _SNIPPET = re.compile(r"^[ \t]*-{1,}8<-{1,}[ \t]+[\"']([^\"']+)[\"']", re.M)
-_COMMENT_LANGS = {"", "python", "py", "python3", "pycon", "ipython", "ipython3", "bash", "sh", "shell",
-                  "console", "toml", "yaml", "yml", "text", "txt", "plain"}
+_COMMENT_LANGS = {
+    "",
+    "python",
+    "py",
+    "python3",
+    "pycon",
+    "ipython",
+    "ipython3",
+    "bash",
+    "sh",
+    "shell",
+    "console",
+    "toml",
+    "yaml",
+    "yml",
+    "text",
+    "txt",
+    "plain",
+}
 
 
 def strip_front_matter(text: str) -> str:
@@ -72,7 +89,7 @@ def split_fences(text: str) -> tuple[list[str], list[tuple[str, str]]]:
         i += 1
         while i < len(lines) and not close.match(lines[i]):
             line = lines[i]
-            body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+            body.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
             i += 1
         i += 1  # closing fence (or end of file)
         blocks.append((lang, "\n".join(body)))
@@ -94,7 +111,7 @@ def _strip_line_comment(line: str) -> str:
                 quote = None
                 continue
         elif c in "\"'":
-            quote = line[j:j + 3] if line[j:j + 3] in ('"""', "'''") else c
+            quote = line[j : j + 3] if line[j : j + 3] in ('"""', "'''") else c
             j += len(quote)
             continue
         elif c == "#":
@@ -160,12 +177,16 @@ def compare_code(en_blocks, zh_blocks) -> list[str]:
             continue
         a, b = normalize_code(lang_en, code_en), normalize_code(lang_zh, code_zh)
         if a != b:
-            diff = next((i for i, (x, y) in enumerate(zip(a.splitlines(), b.splitlines())) if x != y),
-                        min(len(a.splitlines()), len(b.splitlines())))
-            la = (a.splitlines()[diff:diff + 1] or ["<end>"])[0]
-            lb = (b.splitlines()[diff:diff + 1] or ["<end>"])[0]
-            problems.append(f"code block {k} ({lang_en or 'no language'}) differs outside comments, "
-                            f"first at code line {diff + 1}: English {la!r} vs Chinese {lb!r}")
+            diff = next(
+                (i for i, (x, y) in enumerate(zip(a.splitlines(), b.splitlines())) if x != y),
+                min(len(a.splitlines()), len(b.splitlines())),
+            )
+            la = (a.splitlines()[diff : diff + 1] or ["<end>"])[0]
+            lb = (b.splitlines()[diff : diff + 1] or ["<end>"])[0]
+            problems.append(
+                f"code block {k} ({lang_en or 'no language'}) differs outside comments, "
+                f"first at code line {diff + 1}: English {la!r} vs Chinese {lb!r}"
+            )
     return problems
 
 
@@ -219,7 +240,8 @@ def test_notebook_has_translation_with_same_cells(english: Path):
     assert zh.exists(), f"{rel_en} has no Chinese twin {rel_zh}"
     en_cells, zh_cells = _cells(english), _cells(zh)
     assert [t for t, _ in en_cells] == [t for t, _ in zh_cells], (
-        f"{rel_zh}: cell types differ from {rel_en}: {[t for t, _ in en_cells]} vs {[t for t, _ in zh_cells]}")
+        f"{rel_zh}: cell types differ from {rel_en}: {[t for t, _ in en_cells]} vs {[t for t, _ in zh_cells]}"
+    )
     problems = []
     for k, ((kind, a), (_, b)) in enumerate(zip(en_cells, zh_cells), 1):
         if kind == "code" and normalize_code("python", a) != normalize_code("python", b):
@@ -324,8 +346,9 @@ def page_text(path: Path) -> str:
 
 
 GLOSSARY_EN, GLOSSARY_ZH = DOCS / "glossary.md", DOCS / f"glossary.{LANG}.md"
-needs_glossary = pytest.mark.skipif(not (GLOSSARY_EN.exists() and GLOSSARY_ZH.exists()),
-                                    reason="glossary pages not written yet")
+needs_glossary = pytest.mark.skipif(
+    not (GLOSSARY_EN.exists() and GLOSSARY_ZH.exists()), reason="glossary pages not written yet"
+)
 
 
 @needs_glossary
@@ -333,12 +356,16 @@ def test_glossary_tables_match():
     en, zh = glossary_pairs(GLOSSARY_EN), glossary_pairs(GLOSSARY_ZH)
     assert en, "docs/glossary.md has no | English | 中文 | table"
     assert en == zh, "docs/glossary.md and docs/glossary.zh.md list different term pairs: " + "; ".join(
-        f"{a} vs {b}" for a, b in zip(en, zh) if a != b)
+        f"{a} vs {b}" for a, b in zip(en, zh) if a != b
+    )
 
 
 def _all_text(pattern: str, exclude: Path, english: bool = False) -> str:
-    pages = [p for p in DOCS.rglob(pattern) if p != exclude and "generated" not in p.parts
-             and not (english and f".{LANG}." in p.name)]
+    pages = [
+        p
+        for p in DOCS.rglob(pattern)
+        if p != exclude and "generated" not in p.parts and not (english and f".{LANG}." in p.name)
+    ]
     return "\n".join(page_text(p) for p in pages)
 
 
@@ -352,10 +379,15 @@ def test_every_chinese_glossary_term_is_used():
     """A term whose English form appears on some English page must appear on some Chinese page."""
     en_corpus = (_all_text("*.md", GLOSSARY_EN, english=True) + _all_notebook_markdown(None)).lower()
     zh_text = zh_corpus(_all_text(f"*.{LANG}.md", GLOSSARY_ZH) + _all_notebook_markdown(LANG))
-    unused = [f"{zh} ({en})" for en, zh in glossary_pairs(GLOSSARY_EN)
-              if en_uses(en, en_corpus) and not any(v in zh_text for v in zh_variants(zh))]
-    assert not unused, ("Chinese glossary terms used on no Chinese page although the English term is used "
-                        "(use the glossary's term, or change the glossary): " + ", ".join(unused))
+    unused = [
+        f"{zh} ({en})"
+        for en, zh in glossary_pairs(GLOSSARY_EN)
+        if en_uses(en, en_corpus) and not any(v in zh_text for v in zh_variants(zh))
+    ]
+    assert not unused, (
+        "Chinese glossary terms used on no Chinese page although the English term is used "
+        "(use the glossary's term, or change the glossary): " + ", ".join(unused)
+    )
 
 
 @needs_glossary

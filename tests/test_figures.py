@@ -4,11 +4,16 @@ One build per test session (the ``built`` fixture) regenerates every figure targ
 temporary folder with a temporary cache. Trained models and exports are shared with the
 repository's cache when theirs are up to date (their manifest entries are copied, and the
 pipeline still checks their keys); otherwise they are rebuilt into the temporary cache too.
+
+The tests without ``built`` need no build: the string tables, the figure modules' contract
+(``make(lang, out_dir, data)``, doctested) and the labels each figure asks for.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import json
 import os
 import re
@@ -19,11 +24,12 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+import tomllib
 from fontTools.ttLib import TTCollection, TTFont
 from matplotlib import font_manager
 
-from explainer import pipeline
-from explainer.figures import strings, style
+from sitebuild import keys, pipeline, strings
+from sitebuild.figures import _common, style
 
 matplotlib.use("Agg")
 
@@ -32,7 +38,7 @@ matplotlib.use("Agg")
 _only = [n for n in os.environ.get("EXPLAINER_TEST_FIGURES", "").split(",") if n]
 FIGURES = [n for n in pipeline.names("figure") if not _only or n in _only]
 LANGS = ("en", "zh")
-MIN_BYTES = 15_000        # a real figure at 200 dpi is far larger; a failed/empty one is not
+MIN_BYTES = 15_000  # a real figure at 200 dpi is far larger; a failed/empty one is not
 MIN_WIDTH_PX = 1000
 
 
@@ -43,13 +49,22 @@ def _seed_cache(cache: Path, source: Path = pipeline.CACHE / "manifest.json") ->
     if not source.exists():
         return
     manifest = json.loads(source.read_text())
+    registry = pipeline.load_targets()
     kept = {}
-    for name, entry in manifest.items():
-        target = pipeline.REGISTRY.get(name)
-        outputs = [pipeline.ROOT / p for p in entry.get("outputs", [])]
+    for name, entry in manifest.get("targets", {}).items():
+        target = registry.get(name)
+        parts = {
+            part: {**value, "outputs": [str(pipeline.ROOT / p) for p in value["outputs"]]}
+            for part, value in entry.get("parts", {}).items()
+        }
+        outputs = [Path(p) for value in parts.values() for p in value["outputs"]]
         if target is not None and target.kind != "figure" and outputs and all(p.exists() for p in outputs):
-            kept[name] = {**entry, "outputs": [str(p) for p in outputs]}
-    (cache / "manifest.json").write_text(json.dumps(kept))
+            kept[name] = {**entry, "parts": parts}
+    (cache / "manifest.json").write_text(json.dumps({"targets": kept}))
+
+
+def _statuses(result: pipeline.Result) -> dict[str, str]:
+    return {record.name: record.status for record in result.records}
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +75,10 @@ def built(tmp_path_factory):
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        pipeline.build(FIGURES, generated=generated, cache=cache, progress=False)
+        # jobs=1: every target runs in this process, so its warnings (missing glyphs) are caught here
+        result = pipeline.build(FIGURES, generated=generated, cache=cache, progress=False, jobs=1)
     seconds = time.perf_counter() - start
-    report = {name: status for name, status, _ in pipeline.LAST_REPORT}
+    report = _statuses(result)
     assert all(report[name] == "built" for name in FIGURES), report
     return generated, cache, seconds, [str(w.message) for w in caught]
 
@@ -72,17 +88,124 @@ def _png(generated: Path, name: str, lang: str) -> Path:
 
 
 def test_figures_are_registered():
-    mine = {"change_of_variables_1d", "change_of_variables_2d", "coupling_jacobians", "masks",
-            "layers_alternating", "layers_no_alternation", "single_coupling_limits", "depth_vs_fit",
-            "spline", "scale_parametrisation", "dequantization"}
+    mine = {
+        "change_of_variables_1d",
+        "change_of_variables_2d",
+        "coupling_jacobians",
+        "masks",
+        "layers_alternating",
+        "layers_no_alternation",
+        "single_coupling_limits",
+        "depth_vs_fit",
+        "spline",
+        "scale_parametrisation",
+        "dequantization",
+    }
     assert mine <= set(pipeline.names("figure")), sorted(mine - set(pipeline.names("figure")))
 
 
 @pytest.mark.parametrize("name", FIGURES)
 def test_figure_module_has_a_doctested_make(name):
     module = importlib.import_module(pipeline.REGISTRY[name].func.__module__)
-    assert callable(getattr(module, "make", None)), f"{module.__name__} has no make(lang, out_dir)"
+    assert callable(getattr(module, "make", None)), f"{module.__name__} has no make(lang, out_dir, data)"
     assert ">>>" in (module.make.__doc__ or ""), f"{module.__name__}.make has no doctest"
+    # figure functions take their data: make(lang, out_dir, data), data required (no fallback
+    # that loads or trains a model, or builds a pipeline target, from inside a build)
+    params = list(inspect.signature(module.make).parameters.values())
+    assert len(params) == 3, f"{module.__name__}.make{inspect.signature(module.make)} is not make(lang, out_dir, data)"
+    assert params[2].default is inspect.Parameter.empty, f"{module.__name__}.make has a default for its data"
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_target_is_split_by_language(name):
+    """A figure target has string tables, so the pipeline builds and keys it per language."""
+    target = pipeline.REGISTRY[name]
+    assert target.strings == _common.tables(name), target.strings
+    assert set(target.parts(pipeline.LANGS)) == set(LANGS)
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_key_reads_no_other_figure(name):
+    """Editing one figure module can only rebuild that figure: no other figure imports it."""
+    module = pipeline.REGISTRY[name].func.__module__
+    closure, _, _ = keys.Scanner().closure([module])
+    shared = {"sitebuild.figures", "sitebuild.figures._common", "sitebuild.figures.style", module}
+    others = [m for m in closure if m.startswith("sitebuild.figures.") and m not in shared]
+    assert not others, f"{name}'s key includes other figure modules: {others}"
+
+
+TABLE_FILES = sorted(_common.TABLES.glob("*.toml"))
+
+
+def test_every_figure_has_its_string_table():
+    assert _common.TABLES / "common.toml" in TABLE_FILES
+    figures = set(pipeline.names("figure"))
+    assert figures <= {p.stem for p in TABLE_FILES}, sorted(figures - {p.stem for p in TABLE_FILES})
+    stray = {p.stem for p in TABLE_FILES} - figures - {"common"}
+    assert not stray, f"string tables of no registered figure: {sorted(stray)}"
+
+
+@pytest.mark.parametrize("path", TABLE_FILES, ids=lambda p: p.stem)
+def test_string_table_has_both_languages_for_every_key(path):
+    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert table, f"{path.name} is empty"
+    for key, texts in table.items():
+        assert isinstance(texts, dict) and set(texts) == set(LANGS), f"{path.name}: {key!r} has {texts!r}"
+        assert all(isinstance(v, str) and v.strip() for v in texts.values()), f"{path.name}: {key!r} is empty"
+    loaded = strings.load(path)
+    assert set(loaded["en"]) == set(loaded["zh"]) == set(table), f"{path.name}: en and zh string keys differ"
+
+
+def _label_keys(module) -> list[tuple[str, str, int]]:
+    """``(table, key, line)`` of every literal key the module looks up: ``T("key")`` after
+    ``T = labels(lang, NAME)`` (or ``labels(lang, "figure")``), in each function."""
+    tree = ast.parse(inspect.getsource(module))
+    found = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef):
+            continue
+        lookups = {}
+        for node in ast.walk(func):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name)
+                and node.value.func.id == "labels"
+                and len(node.value.args) == 2
+            ):
+                table = node.value.args[1]
+                if isinstance(table, ast.Constant):
+                    lookups[node.targets[0].id] = table.value
+                elif isinstance(table, ast.Name):
+                    lookups[node.targets[0].id] = getattr(module, table.id)
+        for node in ast.walk(func):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in lookups
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.append((lookups[node.func.id], node.args[0].value, node.lineno))
+    return found
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_label_a_figure_uses_exists(name):
+    module = importlib.import_module(pipeline.REGISTRY[name].func.__module__)
+    used = _label_keys(module)
+    assert used, f"{module.__name__} looks up no labels"
+    missing = []
+    for table, key, line in used:
+        for lang in LANGS:
+            try:
+                _common.labels(lang, table)(key)
+            except KeyError:
+                missing.append(f"{table}.{key} [{lang}] (line {line})")
+    assert not missing, missing
 
 
 @pytest.mark.parametrize("name", FIGURES)
@@ -105,10 +228,9 @@ def test_chinese_figure_differs_from_english(built, name):
     en = matplotlib.image.imread(_png(generated, name, "en"))
     zh = matplotlib.image.imread(_png(generated, name, "zh"))
     assert en.shape != zh.shape or not np.array_equal(en, zh), f"{name}: the zh figure equals the en one"
-    if name in strings.STRINGS["en"]:
-        assert name in strings.STRINGS["zh"], f"{name} has English strings but no Chinese ones"
-        assert set(strings.STRINGS["en"][name]) == set(strings.STRINGS["zh"][name]), \
-            f"{name}: en and zh string keys differ"
+    for path in _common.tables(name):
+        table = strings.load(path)  # raises if a key lacks its zh (or en) text
+        assert set(table["en"]) == set(table["zh"]), f"{name}: en and zh string keys differ in {path.name}"
 
 
 def test_no_missing_glyph_warnings(built):
@@ -135,8 +257,10 @@ def test_every_chinese_string_has_glyphs_in_the_cjk_font():
     cmap = _cjk_cmap()
     assert ord("流") in cmap
     missing = {}
-    for figure, table in strings.STRINGS["zh"].items():
-        for key, value in table.items():
+    assert TABLE_FILES
+    for path in TABLE_FILES:
+        figure = path.stem
+        for key, value in strings.load(path)["zh"].items():
             absent = {c for c in _text_outside_math(value) if c not in "\n\t" and ord(c) not in cmap}
             if absent:
                 missing[f"{figure}.{key}"] = "".join(sorted(absent))
@@ -146,22 +270,38 @@ def test_every_chinese_string_has_glyphs_in_the_cjk_font():
 def test_chinese_text_renders_with_the_cjk_font():
     style.use("zh")
     font = font_manager.findfont(font_manager.FontProperties(family=matplotlib.rcParams["font.sans-serif"]))
-    assert Path(font).name.lower().startswith(("notosanscjk", "notoserifcjk", "wqy", "sourcehan", "msyh",
-                                               "simhei", "pingfang")), font
+    assert (
+        Path(font)
+        .name.lower()
+        .startswith(("notosanscjk", "notoserifcjk", "wqy", "sourcehan", "msyh", "simhei", "pingfang"))
+    ), font
     fig = matplotlib.figure.Figure()
     fig.text(0.1, 0.5, "归一化流 耦合层 雅可比矩阵 对数行列式")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # a missing glyph warns; make it fail
+        warnings.simplefilter("error")  # a missing glyph warns; make it fail
         fig.canvas.draw()
 
 
-def test_cached_rebuild_does_nothing(built):
+def test_cached_rebuild_does_nothing(built, monkeypatch):
     generated, cache, _, _ = built
+    manifest = (cache / "manifest.json").read_text()
     start = time.perf_counter()
-    pipeline.build(FIGURES, generated=generated, cache=cache, progress=False)
+    result = pipeline.build(FIGURES, generated=generated, cache=cache, progress=False)
     seconds = time.perf_counter() - start
-    statuses = {status for _, status, _ in pipeline.LAST_REPORT}
-    assert statuses == {"cached"}, pipeline.LAST_REPORT   # nothing drawn, nothing trained
+    # nothing changed since the session build: the fingerprint says so, or every key does
+    assert result.fresh or set(_statuses(result).values()) == {"cached"}, result.records
+    assert not result.built, result.built  # nothing drawn, nothing trained
+    # and with the fingerprint shortcut out of the way, every target's key is checked: all cached
+    real_fingerprint = pipeline.fingerprint
+    monkeypatch.setattr(pipeline, "fingerprint", lambda *args: real_fingerprint(*args) + "-checked")
+    try:
+        result = pipeline.build(FIGURES, generated=generated, cache=cache, progress=False)
+        assert not result.fresh
+        statuses = _statuses(result)
+        assert set(FIGURES) <= set(statuses), sorted(set(FIGURES) - set(statuses))
+        assert set(statuses.values()) == {"cached"}, result.records  # nothing drawn, nothing trained
+    finally:
+        (cache / "manifest.json").write_text(manifest)
     print(f"fully cached build of {len(FIGURES)} figures: {seconds:.2f} s")
 
 
@@ -172,31 +312,38 @@ def test_figures_are_deterministic(built, tmp_path):
     again, cache2 = tmp_path / "generated", tmp_path / "cache"
     cache2.mkdir()
     _seed_cache(cache2, source=cache / "manifest.json")
-    pipeline.build(FIGURES, generated=again, cache=cache2, progress=False)
-    report = {name: status for name, status, _ in pipeline.LAST_REPORT}
+    result = pipeline.build(FIGURES, generated=again, cache=cache2, progress=False)  # in parallel processes
+    report = _statuses(result)
     assert all(report[name] == "built" for name in FIGURES), report
-    differ = [f"{name} [{lang}]" for name in FIGURES for lang in LANGS
-              if _png(generated, name, lang).read_bytes() != _png(again, name, lang).read_bytes()]
+    differ = [
+        f"{name} [{lang}]"
+        for name in FIGURES
+        for lang in LANGS
+        if _png(generated, name, lang).read_bytes() != _png(again, name, lang).read_bytes()
+    ]
     assert not differ, f"not reproducible: {differ}"
 
 
 def test_editing_one_figure_rebuilds_only_that_figure(built, monkeypatch):
     generated, cache, _, _ = built
     edited = "masks" if "masks" in FIGURES else FIGURES[0]
-    module = pipeline.REGISTRY[edited].func.__module__
+    source = keys.module_file(pipeline.REGISTRY[edited].func.__module__)
     manifest = (cache / "manifest.json").read_text()
-    real_hash = pipeline._source_hash
+    real_digest, real_fingerprint = keys.file_digest, pipeline.fingerprint
 
-    def edited_hash(name: str) -> str:
-        return real_hash(name) + ("-edited" if name == module else "")
+    def edited_digest(path: Path) -> str:
+        return real_digest(path) + ("-edited" if Path(path) == source else "")
 
-    monkeypatch.setattr(pipeline, "_source_hash", edited_hash)
+    # an edit changes the file's digest, and its mtime (so the build's fingerprint) too
+    monkeypatch.setattr(keys, "file_digest", edited_digest)
+    monkeypatch.setattr(pipeline, "fingerprint", lambda *args: real_fingerprint(*args) + "-edited")
     try:
-        pipeline.build(FIGURES, generated=generated, cache=cache, progress=False)
-        rebuilt = [name for name, status, _ in pipeline.LAST_REPORT if status == "built"]
+        result = pipeline.build(FIGURES, generated=generated, cache=cache, progress=False)
+        rebuilt = [record.name for record in result.built]
         assert rebuilt == [edited], rebuilt
+        assert set(result.built[0].parts) == set(LANGS), result.built[0]
     finally:
-        (cache / "manifest.json").write_text(manifest)   # the other tests see the unedited build
+        (cache / "manifest.json").write_text(manifest)  # the other tests see the unedited build
 
 
 def test_report_lists_every_figure(built, capsys):

@@ -90,7 +90,7 @@ def test_training_is_deterministic_for_a_seed():
     data = datasets.sample("moons", 2_000, seed=0)
 
     def train(seed):
-        torch.manual_seed(seed)                       # the initial weights
+        torch.manual_seed(seed)  # the initial weights
         flow = realnvp(layers=2, hidden=16)
         history = fit(flow, data, steps=30, batch_size=128, lr=1e-3, progress=False, seed=seed)
         return flow.state_dict(), list(history.loss)

@@ -38,7 +38,7 @@ def _actnorm():
     t = ActNorm((3, 2, 3))
     g = torch.Generator().manual_seed(5)
     data = 2.0 + torch.randn(64, 3, 2, 3, generator=g) * torch.tensor([0.5, 2.0, 4.0]).view(1, 3, 1, 1)
-    t.initialize(data)                     # data-dependent init, then perturbed below
+    t.initialize(data)  # data-dependent init, then perturbed below
     return t
 
 
@@ -48,15 +48,20 @@ def _checkerboard_masked_cnn():
 
 
 def _multiscale():
-    inner = Compose(AffineCoupling(checkerboard_mask((2, 2, 2)), hidden=8), Squeeze((2, 2, 2)),
-                    AffineCoupling(channel_mask((8, 1, 1)), hidden=8), Unsqueeze((8, 1, 1)))
+    inner = Compose(
+        AffineCoupling(checkerboard_mask((2, 2, 2)), hidden=8),
+        Squeeze((2, 2, 2)),
+        AffineCoupling(channel_mask((8, 1, 1)), hidden=8),
+        Unsqueeze((8, 1, 1)),
+    )
     return MultiScale(inner, (4, 2, 2))
 
 
 def _model_body(builder):
     def make():
         flow = builder()
-        return Compose(*flow.layers[1:])     # Logit + the whole multi-scale body (Dequantize is tested alone)
+        return Compose(*flow.layers[1:])  # Logit + the whole multi-scale body (Dequantize is tested alone)
+
     return make
 
 
@@ -78,12 +83,12 @@ FACTORIES = {
     "realnvp-image-body": _model_body(lambda: realnvp_image((1, 4, 4), scales=2, hidden=4, depth=1)),
     "glow-body": _model_body(lambda: glow((1, 4, 4), scales=2, steps=1, hidden=4, depth=1)),
 }
-UNIT_INTERVAL = {"logit", "logit-alpha0", "realnvp-image-body", "glow-body"}   # inputs x' in (0, 1)
-IDENTITY_BY_DESIGN = {"split-standard"}                                         # RealNVP's plain factor-out
+UNIT_INTERVAL = {"logit", "logit-alpha0", "realnvp-image-body", "glow-body"}  # inputs x' in (0, 1)
+IDENTITY_BY_DESIGN = {"split-standard"}  # RealNVP's plain factor-out
 PERMUTATIONS = {"squeeze", "unsqueeze"}
 
 
-DEEP = {"realnvp-image-body", "glow-body"}   # ~15 layers: smaller perturbations keep round-off near 1e-12
+DEEP = {"realnvp-image-body", "glow-body"}  # ~15 layers: smaller perturbations keep round-off near 1e-12
 
 
 def _build(name: str, seed: int = 0):
@@ -110,8 +115,9 @@ def test_round_trip_and_logabsdet(name):
     check_logabsdet(t, x, tol=1e-8)
 
 
-@pytest.mark.parametrize("name", ["coupling-checkerboard", "coupling-checkerboard-masked-cnn", "coupling-channel",
-                                  "coupling-additive-image"])
+@pytest.mark.parametrize(
+    "name", ["coupling-checkerboard", "coupling-checkerboard-masked-cnn", "coupling-channel", "coupling-additive-image"]
+)
 def test_image_couplings_are_block_triangular(name):
     t = _build(name)
     check_triangular(t, _inputs(name, t))
@@ -120,7 +126,7 @@ def test_image_couplings_are_block_triangular(name):
 def _channel_blocks(t, x):
     """Jacobian blocks of a map on (C, H, W) split into first / second half of the channels."""
     jac = jacobian(t, x)
-    half = x[0].numel() // 2               # channel-major flattening: the first C/2 channels come first
+    half = x[0].numel() // 2  # channel-major flattening: the first C/2 channels come first
     first, second = slice(0, half), slice(half, 2 * half)
     return jac, first, second
 
@@ -170,8 +176,8 @@ def test_squeeze_moves_each_2x2_block_into_channels():
     for c in range(2):
         for i in range(2):
             for j in range(3):
-                block = x[0, c, 2 * i:2 * i + 2, 2 * j:2 * j + 2].reshape(-1)
-                assert torch.equal(z[0, 4 * c:4 * c + 4, i, j], block)
+                block = x[0, c, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].reshape(-1)
+                assert torch.equal(z[0, 4 * c : 4 * c + 4, i, j], block)
     assert sorted(z.flatten().tolist()) == sorted(x.flatten().tolist())
 
 
@@ -179,7 +185,7 @@ def test_actnorm_data_dependent_init_and_checkpoint():
     g = torch.Generator().manual_seed(0)
     data = 3.0 + 5.0 * torch.randn(128, 3, 4, 4, generator=g, dtype=torch.float64)
     t = ActNorm((3, 4, 4)).double()
-    z, logabsdet = t(data)                                     # training mode: initialises here
+    z, logabsdet = t(data)  # training mode: initialises here
     assert bool(t.initialized)
     assert z.mean(dim=(0, 2, 3)).abs().max() < 1e-10
     assert (z.std(dim=(0, 2, 3)) - 1).abs().max() < 1e-6
@@ -212,10 +218,11 @@ def test_logit_matches_the_formula():
     p = 0.05 + 0.9 * x
     assert torch.allclose(y, torch.log(p / (1 - p)))
     assert torch.allclose(logabsdet, (math.log(0.9) - torch.log(p) - torch.log(1 - p)).sum().expand(1))
-    assert torch.isfinite(y).all()                              # alpha > 0 keeps the ends finite
+    assert torch.isfinite(y).all()  # alpha > 0 keeps the ends finite
 
 
 # --- Dequantize: a stochastic transform ------------------------------------------------------------
+
 
 def test_dequantize_round_trip_cells_and_logabsdet():
     K = 17
@@ -246,20 +253,24 @@ def test_dequantize_inverse_clamps_to_the_levels():
 
 # --- bad inputs -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: Squeeze((1, 5, 4)), "even height and width"),
-    (lambda: Squeeze((1, 4, 3)), "even height and width"),
-    (lambda: Squeeze((8, 8)), r"image event shape \(C, H, W\)"),
-    (lambda: Unsqueeze((3, 2, 2)), "divisible by 4"),
-    (lambda: Split((3, 4, 4)), "C must be even"),
-    (lambda: MultiScale(Squeeze((2, 4, 4)), (4, 4, 4)), "return its input shape"),
-    (lambda: MultiScale(ActNorm((4, 4, 4)), (4, 4, 4)), r"take the kept half \(2, 4, 4\)"),
-    (lambda: Logit((1, 2, 2), alpha=0.5), r"alpha must be in \[0, 0.5\)"),
-    (lambda: Dequantize((1, 2, 2), levels=1), "levels must be an integer >= 2"),
-    (lambda: InvConv1x1((0, 2, 2)), "positive integers"),
-    (lambda: realnvp_image((1, 6, 6), scales=3), "divisible by 4"),
-    (lambda: glow((1, 8, 8), scales=4), "divisible by 16"),
-])
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Squeeze((1, 5, 4)), "even height and width"),
+        (lambda: Squeeze((1, 4, 3)), "even height and width"),
+        (lambda: Squeeze((8, 8)), r"image event shape \(C, H, W\)"),
+        (lambda: Unsqueeze((3, 2, 2)), "divisible by 4"),
+        (lambda: Split((3, 4, 4)), "C must be even"),
+        (lambda: MultiScale(Squeeze((2, 4, 4)), (4, 4, 4)), "return its input shape"),
+        (lambda: MultiScale(ActNorm((4, 4, 4)), (4, 4, 4)), r"take the kept half \(2, 4, 4\)"),
+        (lambda: Logit((1, 2, 2), alpha=0.5), r"alpha must be in \[0, 0.5\)"),
+        (lambda: Dequantize((1, 2, 2), levels=1), "levels must be an integer >= 2"),
+        (lambda: InvConv1x1((0, 2, 2)), "positive integers"),
+        (lambda: realnvp_image((1, 6, 6), scales=3), "divisible by 4"),
+        (lambda: glow((1, 8, 8), scales=4), "divisible by 16"),
+    ],
+)
 def test_bad_construction(make, message):
     with pytest.raises(ValueError, match=message):
         make()
@@ -267,9 +278,9 @@ def test_bad_construction(make, message):
 
 def test_bad_inputs():
     with pytest.raises(ValueError, match=r"expects \(batch, 1, 4, 4\)"):
-        Squeeze((1, 4, 4))(torch.zeros(2, 2, 4, 4))            # wrong channels
+        Squeeze((1, 4, 4))(torch.zeros(2, 2, 4, 4))  # wrong channels
     with pytest.raises(ValueError, match=r"expects \(batch, 3, 2, 2\)"):
-        ActNorm((3, 2, 2))(torch.zeros(2, 3, 4, 4))            # wrong size
+        ActNorm((3, 2, 2))(torch.zeros(2, 3, 4, 4))  # wrong size
     with pytest.raises(ValueError, match="non-finite"):
         InvConv1x1((2, 2, 2))(torch.full((1, 2, 2, 2), float("nan")))
     with pytest.raises(ValueError, match="non-finite"):

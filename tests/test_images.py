@@ -21,10 +21,11 @@ from explainer.images.evaluate import (
     scale_map,
     trace_scales,
 )
-from explainer.images.experiment import digits_data, table, train_digits
 from explainer.images.models import glow, realnvp_image
+from explainer.images.training import digits_data, train_digits
 from explainer.transforms import Dequantize, Logit
 from explainer.transforms.base import Transform
+from sitebuild.tables.digits import table
 
 K = 17
 SHAPE = (1, 8, 8)
@@ -64,16 +65,17 @@ class HistogramToNormal(Transform):
     def __init__(self, shape, probs: torch.Tensor):
         super().__init__()
         self.event_shape = shape
-        self.register_buffer("probs", probs)                                   # (D, K)
-        self.register_buffer("cdf", torch.cat([torch.zeros(probs.shape[0], 1, dtype=probs.dtype),
-                                               probs.cumsum(1)], dim=1))      # (D, K + 1)
+        self.register_buffer("probs", probs)  # (D, K)
+        self.register_buffer(
+            "cdf", torch.cat([torch.zeros(probs.shape[0], 1, dtype=probs.dtype), probs.cumsum(1)], dim=1)
+        )  # (D, K + 1)
 
     def _forward(self, x):
         flat = x.flatten(1)
         k = torch.floor(flat * K).clamp(0, K - 1).long()
         p = torch.gather(self.probs.expand(flat.shape[0], -1, -1), 2, k[..., None])[..., 0]
         below = torch.gather(self.cdf.expand(flat.shape[0], -1, -1), 2, k[..., None])[..., 0]
-        u = below + p * (flat * K - k)                                       # F_i(x'), in (0, 1)
+        u = below + p * (flat * K - k)  # F_i(x'), in (0, 1)
         z = torch.special.ndtri(u)
         ld = torch.log(K * p) - _log_std_normal(z)
         return z.reshape(x.shape), ld.sum(1)
@@ -93,7 +95,7 @@ def test_bits_per_dim_of_a_uniform_model_is_log2_k_exactly():
     # its log_prob on x' is 0 per image, checked against autograd for one image
     x = (test[:1].double() + 0.5) / K
 
-    def rest(v):                                             # x' -> y -> z with the summed log-det
+    def rest(v):  # x' -> y -> z with the summed log-det
         y, ld_logit = flow.layers[1](v)
         z, ld_normal = flow.layers[2](y)
         return z, ld_logit + ld_normal
@@ -121,7 +123,7 @@ def test_baseline_bpd_on_its_training_data_is_the_per_pixel_entropy():
     smoothed = CategoricalBaseline(train, K)
     assert torch.allclose(smoothed.probs.sum(1), torch.ones(D, dtype=torch.float64))
     assert (smoothed.probs > 0).all()
-    assert smoothed.bits_per_dim(test) < math.log2(K)           # it learned something about the pixels
+    assert smoothed.bits_per_dim(test) < math.log2(K)  # it learned something about the pixels
     with pytest.raises(ValueError, match=r"grey levels must be integers in \[0, 16\]"):
         CategoricalBaseline(train + 1, K)
 
@@ -173,7 +175,7 @@ def test_samples_interpolation_and_reconstruction(small_flows, name):
         assert torch.equal(images, images.round()) and images.min() >= 0 and images.max() <= K - 1
     path = interpolate(flow, test[0], test[1], steps=6)
     assert path.shape == (6, *SHAPE)
-    assert torch.equal(path[0], test[0]) and torch.equal(path[-1], test[1])   # the ends are the digits
+    assert torch.equal(path[0], test[0]) and torch.equal(path[-1], test[1])  # the ends are the digits
     r = reconstruction_error(flow, test[:32])
     assert r["max_abs_error"] < 1e-4 and r["levels_recovered"] == 1.0
 
@@ -185,7 +187,7 @@ def test_trace_through_the_scales(small_flows, name):
     t = trace_scales(flow, test[0])
     z, _ = encode(flow, test[:1])
     assert torch.allclose(t["latent"], z[0], atol=1e-5)
-    assert [tuple(f.shape) for f in t["factored"]] == [(2, 4, 4)]      # 32 of the 64 dimensions finish at scale 1
+    assert [tuple(f.shape) for f in t["factored"]] == [(2, 4, 4)]  # 32 of the 64 dimensions finish at scale 1
     m = scale_map(flow)
     assert sorted(set(m.flatten().tolist())) == [1, 2] and (m == 1).sum() == 32
     # the factored-out variables sit in the latent where the scale map says scale 1
@@ -196,8 +198,9 @@ def test_training_decreases_the_loss_and_the_table_reports_it():
     metas, kwargs = {}, {}
     for builder, small in (("realnvp-image", {"hidden": 8}), ("glow", {"steps": 1, "hidden": 8})):
         torch.set_num_threads(1)
-        _, kw, meta = train_digits(builder, 0, model_kwargs=small, fit_kwargs={"steps": 40, "batch_size": 32},
-                                   eval_every=40)
+        _, kw, meta = train_digits(
+            builder, 0, model_kwargs=small, fit_kwargs={"steps": 40, "batch_size": 32}, eval_every=40
+        )
         losses = meta["train_bpd_steps"]
         assert sum(losses[-10:]) / 10 < sum(losses[:10]) / 10, f"{builder}: the loss did not decrease"
         assert meta["test_bpd_curve"][-1][1] < meta["test_bpd_curve"][0][1]

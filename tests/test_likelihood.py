@@ -39,9 +39,11 @@ def affine_flow_density(x: torch.Tensor) -> torch.Tensor:
 def gaussian_marginal_field(mu: torch.Tensor, s: float):
     """The exact marginal velocity of the linear path for data N(mu, s² I):
     u_t(x) = mu + (t s² - (1 - t)) / ((1 - t)² + t² s²) (x - t mu)."""
+
     def field(x, t):
         var = (1 - t) ** 2 + t**2 * s**2
         return mu + (t * s**2 - (1 - t)) / var * (x - t * mu)
+
     return field
 
 
@@ -117,12 +119,15 @@ def test_return_solution_gives_x0_and_nfe():
     assert torch.allclose(sol.x[:, :2], x_0)
 
 
-@pytest.mark.parametrize("kwargs,error,message", [
-    ({"estimator": "trace"}, ValueError, "unknown divergence estimator 'trace'"),
-    ({"noise": "uniform", "estimator": "hutchinson"}, ValueError, "unknown Hutchinson noise 'uniform'"),
-    ({"method": "leapfrog"}, ValueError, "unknown method 'leapfrog'"),
-    ({"steps": 0}, ValueError, "steps must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error,message",
+    [
+        ({"estimator": "trace"}, ValueError, "unknown divergence estimator 'trace'"),
+        ({"noise": "uniform", "estimator": "hutchinson"}, ValueError, "unknown Hutchinson noise 'uniform'"),
+        ({"method": "leapfrog"}, ValueError, "unknown method 'leapfrog'"),
+        ({"steps": 0}, ValueError, "steps must be an integer >= 1"),
+    ],
+)
 def test_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         log_likelihood(affine_field, X, **kwargs)

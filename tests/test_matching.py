@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from explainer import datasets
+from explainer import checkpoints, datasets
 from explainer.cli import main
 from explainer.matching import CFMObjective, CondOTPath, VelocityMLP, cfm_loss, solve
-from explainer.matching.experiment import load_velocity, save_velocity, train_fm
+from explainer.matching.experiment import train_fm
 from explainer.train import fit
 
 
@@ -42,12 +42,15 @@ def test_sigma_min_path_ends_in_a_small_gaussian_around_the_data():
     assert torch.allclose(path.conditional_velocity(s.x_t, x_1, t), s.dx_t)
 
 
-@pytest.mark.parametrize("t,message", [
-    (torch.tensor([0.5, -0.1, 0.2]), r"t must lie in \[0, 1\]"),
-    (torch.tensor([0.5, 1.1, 0.2]), r"t must lie in \[0, 1\]"),
-    (torch.rand(4), r"t has shape \(4,\); expected a number or a tensor of shape \(3,\)"),
-    (torch.tensor([0.1, float("nan"), 0.3]), "non-finite"),
-])
+@pytest.mark.parametrize(
+    "t,message",
+    [
+        (torch.tensor([0.5, -0.1, 0.2]), r"t must lie in \[0, 1\]"),
+        (torch.tensor([0.5, 1.1, 0.2]), r"t must lie in \[0, 1\]"),
+        (torch.rand(4), r"t has shape \(4,\); expected a number or a tensor of shape \(3,\)"),
+        (torch.tensor([0.1, float("nan"), 0.3]), "non-finite"),
+    ],
+)
 def test_path_rejects_bad_times(t, message):
     with pytest.raises(ValueError, match=message):
         CondOTPath().sample(torch.zeros(3, 2), torch.zeros(3, 2), t)
@@ -118,7 +121,7 @@ def test_training_with_fit_learns_a_field_that_samples_the_data():
     first, last = sum(history.loss[:10]) / 10, sum(history.loss[-50:]) / 50
     assert last < 0.75 * first
     x = solve(velocity, torch.randn(2000, 2, generator=torch.Generator().manual_seed(1)), "midpoint", 10)
-    radius = x.norm(dim=1)   # the 8 Gaussians sit on the circle of radius 2√2
+    radius = x.norm(dim=1)  # the 8 Gaussians sit on the circle of radius 2√2
     assert abs(radius.median().item() - 2.83) < 0.3
     # the same fit loop with an explicit CFMObjective is the same run
     _, short = train_fm(train, hidden=16, depth=2, steps=15, batch_size=64, seed=3)
@@ -130,20 +133,36 @@ def test_training_with_fit_learns_a_field_that_samples_the_data():
 
 def test_velocity_checkpoint_round_trip(tmp_path):
     v = VelocityMLP(2, hidden=8, depth=2, time_embedding="sinusoidal", frequencies=3)
-    path = save_velocity(tmp_path / "v.pt", v, {"nll": 1.0})
-    loaded = load_velocity(path)
+    path = checkpoints.save(tmp_path / "v.pt", v, "velocity_mlp", v.config(), {"nll": 1.0})
+    loaded, meta = checkpoints.load(path)
     x = torch.randn(4, 2)
-    assert torch.equal(loaded(x, 0.3), v(x, 0.3)) and loaded.config() == v.config()
+    assert torch.equal(loaded(x, 0.3), v(x, 0.3)) and loaded.config() == v.config() and meta == {"nll": 1.0}
     torch.save({"kind": "flow"}, tmp_path / "bad.pt")
-    with pytest.raises(ValueError, match="not a velocity checkpoint"):
-        load_velocity(tmp_path / "bad.pt")
-    with pytest.raises(ValueError, match="no velocity checkpoint"):
-        load_velocity(tmp_path / "missing.pt")
+    with pytest.raises(ValueError, match="not an explainer checkpoint"):
+        checkpoints.load(tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="no checkpoint at"):
+        checkpoints.load(tmp_path / "missing.pt")
 
 
 def test_cli_trains_flow_matching_and_reports(capsys):
-    code = main(["train", "--model", "fm", "--data", "8gaussians", "--steps", "20", "--hidden", "16",
-                 "--train-size", "2000", "--test-size", "500", "--quiet"])
+    code = main(
+        [
+            "train",
+            "--model",
+            "fm",
+            "--data",
+            "8gaussians",
+            "--steps",
+            "20",
+            "--hidden",
+            "16",
+            "--train-size",
+            "2000",
+            "--test-size",
+            "500",
+            "--quiet",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     for text in ("test NLL", "true entropy", "gap", "energy distance", "dopri5", "NFE   10"):

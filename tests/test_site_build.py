@@ -27,15 +27,35 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 # (tag, attribute) pairs that make the browser fetch something
-FETCHING = {("script", "src"), ("img", "src"), ("img", "srcset"), ("video", "src"), ("video", "poster"),
-            ("audio", "src"), ("source", "src"), ("source", "srcset"), ("track", "src"), ("iframe", "src"),
-            ("embed", "src"), ("object", "data"), ("input", "src")}
+FETCHING = {
+    ("script", "src"),
+    ("img", "src"),
+    ("img", "srcset"),
+    ("video", "src"),
+    ("video", "poster"),
+    ("audio", "src"),
+    ("source", "src"),
+    ("source", "srcset"),
+    ("track", "src"),
+    ("iframe", "src"),
+    ("embed", "src"),
+    ("object", "data"),
+    ("input", "src"),
+}
 # <link rel=...> values that are not fetched (metadata only)
 LINK_NOT_FETCHED = {"canonical", "alternate", "author", "license", "prev", "next", "search"}
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""", re.I)
-CDN_HOSTS = ("fonts.googleapis", "fonts.gstatic", "cdn.jsdelivr", "unpkg.com", "cdnjs", "polyfill.io",
-             "googletagmanager", "google-analytics")
+CDN_HOSTS = (
+    "fonts.googleapis",
+    "fonts.gstatic",
+    "cdn.jsdelivr",
+    "unpkg.com",
+    "cdnjs",
+    "polyfill.io",
+    "googletagmanager",
+    "google-analytics",
+)
 
 
 class _Refs(HTMLParser):
@@ -102,13 +122,17 @@ def html_pages(built_site):
 def test_build_has_no_warnings(built_site):
     if built_site.log is None:
         pytest.skip("reusing a site built elsewhere (EXPLAINER_TEST_SITE): its log is unknown")
-    warnings = [line for line in built_site.log.splitlines() if re.match(r"^\s*(WARNING|ERROR)\s+-", line)
-                and "EXPLAINER_PIPELINE=0" not in line]
+    warnings = [
+        line
+        for line in built_site.log.splitlines()
+        if re.match(r"^\s*(WARNING|ERROR)\s+-", line) and "EXPLAINER_PIPELINE=0" not in line
+    ]
     assert not warnings, "mkdocs build printed warnings:\n" + "\n".join(warnings)
 
 
 def test_both_languages_are_built(built_site):
     site = built_site.path
+
     def pages(base: Path) -> set[str]:  # MkDocs pages, not HTML files the pipeline generated
         rel = {p.relative_to(base).as_posix() for p in base.rglob("index.html")}
         return {p for p in rel if not p.startswith(("zh/", "generated/", "assets/"))}
@@ -172,8 +196,12 @@ def test_no_cdn_references_in_pages_and_own_assets(built_site):
     MathJax's optional speech explorer; the browser tests prove no such request is made.)"""
     site = built_site.path
     files = list(site.rglob("*.html")) + list(site.rglob("*.css")) + list((site / "assets" / "js").rglob("*.js"))
-    bad = [f"{f.relative_to(site)}: {host}" for f in files
-           for host in CDN_HOSTS if host in f.read_text(encoding="utf-8", errors="replace")]
+    bad = [
+        f"{f.relative_to(site)}: {host}"
+        for f in files
+        for host in CDN_HOSTS
+        if host in f.read_text(encoding="utf-8", errors="replace")
+    ]
     assert not bad, "CDN references:\n" + "\n".join(bad)
 
 
@@ -200,8 +228,11 @@ def test_snippets_exist_and_were_included(built_site, html_pages):
             name = m.group(1)
             if not any((base / name).exists() for base in (DOCS, ROOT)):
                 missing.append(f"{md.relative_to(ROOT)} includes {name}, which does not exist after the pipeline ran")
-    leftovers = [str(p.relative_to(built_site.path)) for p in html_pages if "--8&lt;--" in p.read_text(encoding="utf-8")
-                 or "--8<--" in p.read_text(encoding="utf-8")]
+    leftovers = [
+        str(p.relative_to(built_site.path))
+        for p in html_pages
+        if "--8&lt;--" in p.read_text(encoding="utf-8") or "--8<--" in p.read_text(encoding="utf-8")
+    ]
     assert not missing and not leftovers, "\n".join(missing + [f"snippet marker left in {p}" for p in leftovers])
 
 

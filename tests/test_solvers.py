@@ -49,8 +49,9 @@ def test_error_shrinks_at_the_method_order(method, order, t0, t1):
 @pytest.mark.parametrize("method", ["euler", "midpoint", "rk4"])
 def test_fixed_step_nfe_and_intermediates(method):
     calls = []
-    sol = solve(lambda x, t: (calls.append(t.item()), spinning(x, t))[1], X0, method, steps=5,
-                return_intermediates=True)
+    sol = solve(
+        lambda x, t: (calls.append(t.item()), spinning(x, t))[1], X0, method, steps=5, return_intermediates=True
+    )
     assert sol.nfe == fixed_nfe(method, 5) == len(calls)
     assert sol.xs.shape == (6, 3, 2) and torch.equal(sol.xs[0], X0) and torch.equal(sol.xs[-1], sol.x)
     assert torch.allclose(sol.t, torch.linspace(0, 1, 6, dtype=torch.float64))
@@ -94,18 +95,21 @@ def test_solve_does_not_build_a_graph_unless_asked():
     assert torch.allclose(grad, torch.tensor(2 * 3 * (1 + 2 / 3) ** 2 / 3))  # d/dw 2 (1 + w/3)^3
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"method": "heun"}, "unknown method 'heun'"),
-    ({"steps": 0}, "steps must be an integer >= 1"),
-    ({"steps": 2.5}, "steps must be an integer >= 1"),
-    ({"t0": -0.1}, "t0 must lie in [0, 1]"),
-    ({"t1": 1.5}, "t1 must lie in [0, 1]"),
-    ({"t0": 0.5, "t1": 0.5}, "t0 and t1 must differ"),
-    ({"atol": 0.0, "method": "dopri5"}, "atol and rtol must be positive"),
-    ({"time_grid": torch.tensor([0.0, 0.5, 0.4])}, "strictly increasing or strictly decreasing"),
-    ({"time_grid": torch.tensor([0.0, 1.2])}, "time_grid must lie in [0, 1]"),
-    ({"time_grid": torch.tensor([0.0, 1.0]), "method": "dopri5"}, "time_grid is for the fixed-step"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"method": "heun"}, "unknown method 'heun'"),
+        ({"steps": 0}, "steps must be an integer >= 1"),
+        ({"steps": 2.5}, "steps must be an integer >= 1"),
+        ({"t0": -0.1}, "t0 must lie in [0, 1]"),
+        ({"t1": 1.5}, "t1 must lie in [0, 1]"),
+        ({"t0": 0.5, "t1": 0.5}, "t0 and t1 must differ"),
+        ({"atol": 0.0, "method": "dopri5"}, "atol and rtol must be positive"),
+        ({"time_grid": torch.tensor([0.0, 0.5, 0.4])}, "strictly increasing or strictly decreasing"),
+        ({"time_grid": torch.tensor([0.0, 1.2])}, "time_grid must lie in [0, 1]"),
+        ({"time_grid": torch.tensor([0.0, 1.0]), "method": "dopri5"}, "time_grid is for the fixed-step"),
+    ],
+)
 def test_bad_arguments_raise_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         solve(spinning, X0, **kwargs)

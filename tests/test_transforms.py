@@ -30,8 +30,11 @@ FACTORIES = {
     "reverse": lambda: ReversePermutation(D),
     "random-permutation": lambda: RandomPermutation(D, seed=3),
     "invertible-linear": lambda: InvertibleLinear(D, seed=1),
-    "compose": lambda: Compose(AffineCoupling(alternating_mask(D), hidden=16), InvertibleLinear(D),
-                               SplineCoupling(alternating_mask(D, flip=True), hidden=16, bound=2.0)),
+    "compose": lambda: Compose(
+        AffineCoupling(alternating_mask(D), hidden=16),
+        InvertibleLinear(D),
+        SplineCoupling(alternating_mask(D, flip=True), hidden=16, bound=2.0),
+    ),
     "affine-image": lambda: AffineCoupling(checkerboard_mask((2, 4, 4)), hidden=8),
     "spline-image": lambda: SplineCoupling(channel_mask((2, 4, 4)), hidden=8, bins=4, bound=2.0),
     "additive-image": lambda: AdditiveCoupling(checkerboard_mask((1, 4, 4), flip=True), hidden=8),
@@ -71,8 +74,11 @@ def test_additive_coupling_preserves_volume():
 
 def test_new_couplings_are_the_identity():
     x = torch.randn(4, D)
-    for layer in (AdditiveCoupling(channel_mask(D)), AffineCoupling(alternating_mask(D)),
-                  SplineCoupling(alternating_mask(D))):
+    for layer in (
+        AdditiveCoupling(channel_mask(D)),
+        AffineCoupling(alternating_mask(D)),
+        SplineCoupling(alternating_mask(D)),
+    ):
         z, logabsdet = layer(x)
         assert torch.allclose(z, x, atol=1e-6) and logabsdet.abs().max() < 1e-5
 
@@ -84,8 +90,14 @@ def test_invertible_linear_logdet_is_sum_of_log_diagonal():
 
 
 @settings(max_examples=25, deadline=None)
-@given(d=st.integers(2, 7), bins=st.integers(2, 10), bound=st.floats(0.5, 6.0),
-       flip=st.booleans(), kind=st.sampled_from(["alternating", "channel", "random"]), seed=st.integers(0, 10**6))
+@given(
+    d=st.integers(2, 7),
+    bins=st.integers(2, 10),
+    bound=st.floats(0.5, 6.0),
+    flip=st.booleans(),
+    kind=st.sampled_from(["alternating", "channel", "random"]),
+    seed=st.integers(0, 10**6),
+)
 def test_spline_coupling_properties(d, bins, bound, flip, kind, seed):
     if kind == "channel" and d % 2:
         d += 1
@@ -107,8 +119,9 @@ def test_spline_coupling_properties(d, bins, bound, flip, kind, seed):
 @given(d=st.integers(2, 8), scale=st.sampled_from(SCALES), seed=st.integers(0, 10**6))
 def test_affine_coupling_properties(d, scale, seed):
     torch.manual_seed(seed)
-    t = randomize(AffineCoupling(alternating_mask(d, flip=bool(seed % 2)), hidden=8, scale=scale).double(),
-                  scale=0.3, seed=seed)
+    t = randomize(
+        AffineCoupling(alternating_mask(d, flip=bool(seed % 2)), hidden=8, scale=scale).double(), scale=0.3, seed=seed
+    )
     x = _inputs(t, n=3, seed=seed)
     check_round_trip(t, x)
     check_logabsdet(t, x)

@@ -24,7 +24,7 @@ def jacobian(f, x: torch.Tensor) -> torch.Tensor:
     """Per-example Jacobians of ``x -> f(x)[0]`` flattened to ``(batch, D_out, D_in)``."""
     rows = []
     for i in range(x.shape[0]):
-        xi = x[i:i + 1]
+        xi = x[i : i + 1]
         jac = torch.autograd.functional.jacobian(lambda v: f(v)[0].reshape(-1), xi)
         rows.append(jac.reshape(jac.shape[0], -1))
     return torch.stack(rows)
@@ -79,7 +79,9 @@ def check_triangular(t, x: torch.Tensor) -> None:
 
 def check_not_identity(t, x: torch.Tensor) -> None:
     z, logabsdet = t(x)
-    moved = (z.reshape(x.shape[0], -1) - x.reshape(x.shape[0], -1)).abs().max().item() if z.shape == x.shape \
-        else math.inf
-    assert moved > 1e-3 or logabsdet.abs().max().item() > 1e-3, \
+    moved = (
+        (z.reshape(x.shape[0], -1) - x.reshape(x.shape[0], -1)).abs().max().item() if z.shape == x.shape else math.inf
+    )
+    assert moved > 1e-3 or logabsdet.abs().max().item() > 1e-3, (
         f"{type(t).__name__} is (close to) the identity here: the test would prove nothing"
+    )

@@ -50,12 +50,16 @@ _ATTR = re.compile(r"""(\s(?:src|poster|href)\s*=\s*)(["'])(.*?)\2""", re.I | re
 
 BANNERS = {
     "fallback": {
-        "zh": ('<div class="admonition warning i18n-banner"><p class="admonition-title">本页尚未翻译</p>'
-               "<p>下面是英文原文。欢迎帮助翻译。</p></div>\n"),
+        "zh": (
+            '<div class="admonition warning i18n-banner"><p class="admonition-title">本页尚未翻译</p>'
+            "<p>下面是英文原文。欢迎帮助翻译。</p></div>\n"
+        ),
     },
     "outdated": {
-        "zh": ('<div class="admonition info i18n-banner"><p class="admonition-title">译文可能落后于英文原文</p>'
-               "<p>英文页面在本译文之后有过修改；如有出入，以英文为准。</p></div>\n"),
+        "zh": (
+            '<div class="admonition info i18n-banner"><p class="admonition-title">译文可能落后于英文原文</p>'
+            "<p>英文页面在本译文之后有过修改；如有出入，以英文为准。</p></div>\n"
+        ),
     },
 }
 
@@ -81,7 +85,7 @@ def _resolve(url: str, page, files, by_url, lang: str, default: str) -> str | No
     if parts.scheme or parts.netloc or url.startswith(("/", "#", "data:")) or not parts.path:
         return None
     path = unquote(parts.path)
-    suffix = url[len(parts.path):]  # ?query / #fragment, kept as is
+    suffix = url[len(parts.path) :]  # ?query / #fragment, kept as is
     page_dir = posixpath.dirname(page.url.rstrip("/") + "/x") if page.url else ""
     # a. already right for this page
     here = posixpath.normpath(posixpath.join(page_dir, path))
@@ -92,7 +96,7 @@ def _resolve(url: str, page, files, by_url, lang: str, default: str) -> str | No
     target = files.get_file_from_path(posixpath.normpath(posixpath.join(src_dir, path)))
     # c. relative to the default-language page's URL
     if target is None and lang != default and page.url.startswith(f"{lang}/"):
-        en_dir = posixpath.dirname(page.url[len(lang) + 1:].rstrip("/") + "/x")
+        en_dir = posixpath.dirname(page.url[len(lang) + 1 :].rstrip("/") + "/x")
         en_target = posixpath.normpath(posixpath.join(en_dir, path))
         target = by_url.get(en_target)
         if target is None and not en_target.startswith(".."):
@@ -166,15 +170,18 @@ def on_post_build(config, **kwargs) -> None:
     docs = index.get("docs", [])
     for lang in others:
         prefix = f"{lang}/"
-        mine = [{**d, "location": d["location"][len(prefix):]} for d in docs if d["location"].startswith(prefix)]
+        mine = [{**d, "location": d["location"][len(prefix) :]} for d in docs if d["location"].startswith(prefix)]
         out = site / lang / "search" / "search_index.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({**index, "docs": mine}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     default_docs = [d for d in docs if not any(d["location"].startswith(f"{lang}/") for lang in others)]
-    merged.write_text(json.dumps({**index, "docs": default_docs}, ensure_ascii=False, separators=(",", ":")),
-                      encoding="utf-8")
-    log.info(f"search: {len(default_docs)} {default} entries; " + ", ".join(
-        f"{lang}: site/{lang}/search/search_index.json" for lang in others))
+    merged.write_text(
+        json.dumps({**index, "docs": default_docs}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+    log.info(
+        f"search: {len(default_docs)} {default} entries; "
+        + ", ".join(f"{lang}: site/{lang}/search/search_index.json" for lang in others)
+    )
 
 
 _PAREN = re.compile(r"\s*[(（][^)）]*[)）]")

@@ -113,9 +113,14 @@ def on_files(files: Files, config, **kwargs) -> Files:
     lang, default = _i18n(config)
     for f in list(files):
         if f.src_uri.endswith(".ipynb") and f.abs_src_path and not isinstance(f, NotebookPage):
-            page_file = NotebookPage(f.src_uri, f.src_dir, config.site_dir, config.use_directory_urls,
-                                     dest_uri=_page_dest(f.src_uri, lang, default, config.use_directory_urls),
-                                     inclusion=f.inclusion)
+            page_file = NotebookPage(
+                f.src_uri,
+                f.src_dir,
+                config.site_dir,
+                config.use_directory_urls,
+                dest_uri=_page_dest(f.src_uri, lang, default, config.use_directory_urls),
+                inclusion=f.inclusion,
+            )
             page_file.name = PurePosixPath(f.src_uri).name.split(".")[0]
             for attr in ("locale", "localization", "norm_src_uri", "locale_alternate_of"):
                 if hasattr(f, attr):
@@ -126,8 +131,12 @@ def on_files(files: Files, config, **kwargs) -> Files:
             for alt_lang in _build_languages(config):
                 alt_src = _notebook_source(f, alt_lang, default, config)
                 alternates[alt_lang] = NotebookPage(
-                    alt_src, config.docs_dir, config.site_dir, config.use_directory_urls,
-                    dest_uri=_page_dest(alt_src, alt_lang, default, config.use_directory_urls))
+                    alt_src,
+                    config.docs_dir,
+                    config.site_dir,
+                    config.use_directory_urls,
+                    dest_uri=_page_dest(alt_src, alt_lang, default, config.use_directory_urls),
+                )
             alternates[lang] = page_file
             page_file.alternates = alternates
             # replace in place: keeps i18n's Files subclass (it resolves x.png -> x.zh.png)
@@ -146,11 +155,12 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     name = Path(page.file.src_uri).name
     text = DOWNLOAD_TEXT.get(lang, DOWNLOAD_TEXT["en"]).format(name=name)
     note = EXECUTED_TEXT.get(lang, EXECUTED_TEXT["en"])
-    header = (f'<p class="nb-download"><a class="md-button" href="{name}" download>'
-              f'{text}</a> <small>{note}</small></p>\n')
+    header = (
+        f'<p class="nb-download"><a class="md-button" href="{name}" download>{text}</a> <small>{note}</small></p>\n'
+    )
     # after the notebook's title when it has one, else on top
     m = re.search(r"</h1>", html)
-    return html[:m.end()] + "\n" + header + html[m.end():] if m else header + html
+    return html[: m.end()] + "\n" + header + html[m.end() :] if m else header + html
 
 
 def on_post_page(output: str, page, config, **kwargs) -> str:

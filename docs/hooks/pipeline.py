@@ -1,19 +1,20 @@
 """MkDocs hook: bring docs/generated/ up to date before every build.
 
-Calls ``explainer.pipeline.build(progress=True)`` in ``on_pre_build``, i.e. before MkDocs collects
-the files of docs/, so a fresh clone shows every figure, table and animation. The pipeline is
-content-hash cached: an unchanged input costs nothing.
+Calls ``sitebuild.pipeline.build()`` in ``on_pre_build``, i.e. before MkDocs collects the files
+of docs/, so a fresh clone shows every figure, table and animation. The pipeline is cached by
+content: when nothing changed it answers from a fingerprint of its inputs in a few milliseconds,
+without importing torch or any target.
 
 - Runs once per build cycle: mkdocs-static-i18n re-runs the whole build once per extra language,
   and those inner builds skip the pipeline.
-- If ``explainer.pipeline`` cannot be imported (package not written yet), a warning is logged and
-  the site builds without generated files. Once it imports, any error propagates and fails the build.
+- Any error in the pipeline fails the build (a site with stale or missing figures is worse than
+  no site).
 - ``EXPLAINER_PIPELINE=0`` skips it explicitly (for editing prose against an existing
-  docs/generated/); ``EXPLAINER_SKIP=animation`` is read by the pipeline itself.
-- ``mkdocs serve``: explainer/ is watched (mkdocs.yml ``watch:``); before each rebuild the
-  explainer modules are dropped from ``sys.modules`` so edited code is what runs. docs/generated/
-  is not watched: the pipeline writes it during ``on_pre_build`` of the very build that then
-  reads it, so watching it would only trigger a second, redundant rebuild.
+  docs/generated/); ``EXPLAINER_SKIP=animation`` (comma-separated kinds) leaves kinds out.
+- ``mkdocs serve``: explainer/, sitebuild/ and animations/ are watched (mkdocs.yml ``watch:``);
+  before each rebuild their modules are dropped from ``sys.modules`` so edited code is what
+  runs. docs/generated/ is not watched: the pipeline writes it during ``on_pre_build`` of the
+  very build that then reads it, so watching it would only trigger a second, redundant rebuild.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from pathlib import Path
 import mkdocs.plugins
 
 log = logging.getLogger("mkdocs.hooks.pipeline")
-
-_calls = 0
+PACKAGES = ("explainer", "sitebuild")
 
 
 def _inner_i18n_build(config) -> bool:
@@ -37,38 +37,33 @@ def _inner_i18n_build(config) -> bool:
     return bool(i18n is not None and getattr(i18n, "building", False))
 
 
-def _forget_explainer_modules() -> None:
-    for name in [m for m in sys.modules if m == "explainer" or m.startswith("explainer.")]:
+def _forget_project_modules() -> None:
+    for name in [m for m in sys.modules if m.split(".")[0] in PACKAGES]:
         del sys.modules[name]
 
 
 @mkdocs.plugins.event_priority(100)
 def on_pre_build(config, **kwargs) -> None:
-    global _calls
     if _inner_i18n_build(config):
         return
     if os.environ.get("EXPLAINER_PIPELINE", "1").strip().lower() in ("0", "off", "false", "no"):
-        log.warning("EXPLAINER_PIPELINE=0: not running explainer.pipeline.build(); "
-                    "the site uses whatever docs/generated/ holds")
+        log.warning(
+            "EXPLAINER_PIPELINE=0: not running sitebuild.pipeline.build(); the site uses whatever docs/generated/ holds"
+        )
         return
     root = str(Path(config.config_file_path).resolve().parent)
     if root not in sys.path:
         sys.path.insert(0, root)
-    if _calls:
-        _forget_explainer_modules()  # mkdocs serve: run the code as it is now
-    _calls += 1
-    try:
-        import explainer.pipeline as pipeline
-    except ImportError as error:
-        missing = getattr(error, "name", None) or ""
-        if missing in ("explainer", "explainer.pipeline"):
-            log.warning(f"explainer.pipeline is not importable ({error}); building the site "
-                        "without regenerating figures, tables and animations")
-            return
-        raise  # explainer.pipeline exists but something it needs is broken: fail loudly
+    _forget_project_modules()  # mkdocs serve: run the code as it is now
+    from sitebuild import pipeline
+
+    skip = tuple(k for k in os.environ.get("EXPLAINER_SKIP", "").split(",") if k)
     start = time.perf_counter()
-    outputs = pipeline.build(progress=True)
-    log.info(f"pipeline: {len(outputs)} outputs up to date in {time.perf_counter() - start:.1f} s")
+    result = pipeline.build(progress=True, skip=skip)
+    log.info(
+        f"pipeline: {len(result.outputs)} outputs up to date, {len(result.built)} built, "
+        f"in {time.perf_counter() - start:.2f} s"
+    )
 
 
 def on_serve(server, config, builder, **kwargs):

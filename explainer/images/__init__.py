@@ -3,5 +3,7 @@
 - :mod:`explainer.images.models`: ``realnvp_image(...)`` and ``glow(...)`` builders;
 - :mod:`explainer.images.evaluate`: bits per dimension (exact accounting), the per-pixel
   categorical baseline, samples, interpolation, reconstruction, the trace through the scales;
-- :mod:`explainer.images.experiment`: the pipeline targets (models, table, export) and the CLI.
+- :mod:`explainer.images.training`: training with the budgets the site uses, and the CLI.
+
+(The site's digits models, table and export are targets of ``sitebuild``.)
 """

@@ -49,8 +49,10 @@ def dequantizer(flow: Flow) -> Dequantize:
     the :math:`D\\log K` term: a clear error)."""
     first = flow.layers[0]
     if not isinstance(first, Dequantize):
-        raise ValueError("bits per dimension of discrete images needs a flow whose first transform is "
-                         f"Dequantize (it adds the -D log K term); this flow starts with {type(first).__name__}")
+        raise ValueError(
+            "bits per dimension of discrete images needs a flow whose first transform is "
+            f"Dequantize (it adds the -D log K term); this flow starts with {type(first).__name__}"
+        )
     return first
 
 
@@ -123,8 +125,10 @@ def reconstruction_error(flow: Flow, images: torch.Tensor, seed: int = 0) -> dic
     z, _ = rest._forward(x_prime)
     back, _ = rest._inverse(z)
     levels, _ = deq.inverse(back)
-    return {"max_abs_error": (back - x_prime).abs().max().item(),
-            "levels_recovered": (levels == images).float().mean().item()}
+    return {
+        "max_abs_error": (back - x_prime).abs().max().item(),
+        "levels_recovered": (levels == images).float().mean().item(),
+    }
 
 
 @torch.no_grad()
@@ -177,7 +181,7 @@ def trace_scales(flow: Flow, image: torch.Tensor, u: torch.Tensor | None = None)
 
     def run(transform, h, scale):
         total = h.new_zeros(1)
-        for t in (transform.transforms if isinstance(transform, Compose) else [transform]):
+        for t in transform.transforms if isinstance(transform, Compose) else [transform]:
             if isinstance(t, MultiScale):
                 kept, z_2 = h.chunk(2, dim=1)
                 kept, ld = run(t.inner, kept, scale + 1)
@@ -197,8 +201,13 @@ def trace_scales(flow: Flow, image: torch.Tensor, u: torch.Tensor | None = None)
     rest = Compose(*flow.layers[1:])
     z, ld = run(rest, h, 0)
     logabsdet = logabsdet + ld
-    return {"stages": stages, "factored": factored, "latent": z[0].cpu(), "logabsdet": logabsdet.item(),
-            "log_prob": (standard_normal_log_prob(z) + logabsdet).item()}
+    return {
+        "stages": stages,
+        "factored": factored,
+        "latent": z[0].cpu(),
+        "logabsdet": logabsdet.item(),
+        "log_prob": (standard_normal_log_prob(z) + logabsdet).item(),
+    }
 
 
 @torch.no_grad()
@@ -216,14 +225,14 @@ def scale_map(flow: Flow) -> torch.Tensor:
     deq = dequantizer(flow)
 
     def run(transform, h, scale):
-        for t in (transform.transforms if isinstance(transform, Compose) else [transform]):
+        for t in transform.transforms if isinstance(transform, Compose) else [transform]:
             if isinstance(t, MultiScale):
                 kept, z_2 = h.chunk(2, dim=1)
                 h = torch.cat([run(t.inner, kept, scale + 1), z_2], dim=1)
             elif isinstance(t, Split):
                 kept, z_2 = h.chunk(2, dim=1)
                 h = torch.cat([kept, torch.full_like(z_2, scale + 1)], dim=1)
-            elif tuple(t.out_shape) != tuple(t.event_shape):      # a reshape (Squeeze / Unsqueeze)
+            elif tuple(t.out_shape) != tuple(t.event_shape):  # a reshape (Squeeze / Unsqueeze)
                 h = t._forward(h)[0]
         return h
 
@@ -257,7 +266,7 @@ class CategoricalBaseline:
         counts = torch.zeros(n.shape[1], levels, dtype=torch.float64)
         counts.scatter_add_(1, n.T.contiguous(), torch.ones(n.shape[1], n.shape[0], dtype=torch.float64))
         self.levels, self.pseudo_count = levels, pseudo_count
-        self.probs = (counts + pseudo_count) / (n.shape[0] + pseudo_count * levels)   # (D, K)
+        self.probs = (counts + pseudo_count) / (n.shape[0] + pseudo_count * levels)  # (D, K)
 
     def log2_prob(self, images: torch.Tensor) -> torch.Tensor:
         """:math:`\\log_2 P(n)` per image, shape ``(n,)``."""

@@ -89,9 +89,11 @@ def _realnvp_scale(shape, scales: int, hidden: int, depth: int) -> list:
     layers.append(Squeeze(shape))
     layers += [_coupling(channel_mask(squeezed, flip=i % 2 == 1), hidden, depth, "tanh") for i in range(3)]
     kept = (2 * c, h // 2, w // 2)
-    layers += [Split(squeezed, learned=False),
-               MultiScale(Compose(*_realnvp_scale(kept, scales - 1, hidden, depth)), squeezed),
-               Unsqueeze(squeezed)]
+    layers += [
+        Split(squeezed, learned=False),
+        MultiScale(Compose(*_realnvp_scale(kept, scales - 1, hidden, depth)), squeezed),
+        Unsqueeze(squeezed),
+    ]
     return layers
 
 
@@ -99,14 +101,22 @@ def _check_common(event_shape, levels, scales):
     shape = image_shape(event_shape, "an image flow")
     if not isinstance(scales, int) or scales < 1:
         raise ValueError(f"scales must be a positive integer, got {scales!r}")
-    if shape[1] % 2 ** scales or shape[2] % 2 ** scales:
-        raise ValueError(f"{scales} scales halve H and W {scales} times, so both must be divisible by "
-                         f"{2 ** scales}; got (C, H, W) = {shape}")
+    if shape[1] % 2**scales or shape[2] % 2**scales:
+        raise ValueError(
+            f"{scales} scales halve H and W {scales} times, so both must be divisible by "
+            f"{2**scales}; got (C, H, W) = {shape}"
+        )
     return shape
 
 
-def realnvp_image(event_shape=DIGITS_SHAPE, levels: int = DIGITS_LEVELS, alpha: float = 0.05, scales: int = 2,
-                  hidden: int = 64, depth: int = 2) -> Flow:
+def realnvp_image(
+    event_shape=DIGITS_SHAPE,
+    levels: int = DIGITS_LEVELS,
+    alpha: float = 0.05,
+    scales: int = 2,
+    hidden: int = 64,
+    depth: int = 2,
+) -> Flow:
     """The multi-scale RealNVP (module docstring) with dequantization and logit in front.
 
     >>> flow = realnvp_image(hidden=8)
@@ -127,8 +137,11 @@ def _glow_level(shape, levels_left: int, steps: int, hidden: int, depth: int, se
     squeezed = (4 * c, h // 2, w // 2)
     layers: list = [Squeeze(shape)]
     for k in range(steps):
-        layers += [ActNorm(squeezed), InvConv1x1(squeezed, lu=True, seed=seed + k),
-                   AffineCoupling(channel_mask(squeezed), hidden=hidden, depth=depth, scale="sigmoid")]
+        layers += [
+            ActNorm(squeezed),
+            InvConv1x1(squeezed, lu=True, seed=seed + k),
+            AffineCoupling(channel_mask(squeezed), hidden=hidden, depth=depth, scale="sigmoid"),
+        ]
     if levels_left > 1:
         kept = (2 * c, h // 2, w // 2)
         inner = _glow_level(kept, levels_left - 1, steps, hidden, depth, seed + 100)
@@ -137,8 +150,16 @@ def _glow_level(shape, levels_left: int, steps: int, hidden: int, depth: int, se
     return layers
 
 
-def glow(event_shape=DIGITS_SHAPE, levels: int = DIGITS_LEVELS, alpha: float = 0.05, scales: int = 2,
-         steps: int = 4, hidden: int = 64, depth: int = 2, seed: int = 0) -> Flow:
+def glow(
+    event_shape=DIGITS_SHAPE,
+    levels: int = DIGITS_LEVELS,
+    alpha: float = 0.05,
+    scales: int = 2,
+    steps: int = 4,
+    hidden: int = 64,
+    depth: int = 2,
+    seed: int = 0,
+) -> Flow:
     """Glow (module docstring): ``scales`` levels of ``steps`` steps, dequantization and logit in front.
 
     >>> flow = glow(steps=1, hidden=8)

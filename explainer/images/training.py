@@ -1,30 +1,21 @@
-r"""Training the digits flows, and their pipeline targets ``model:realnvp-digits`` and
-``model:glow-digits`` (kept apart from :mod:`explainer.images.experiment` so that editing the
-table, the export or the CLI there does not retrain the models: a target's cache key hashes the
-module that defines it).
+r"""Training the digits flows (the multi-scale RealNVP and Glow on the 8×8 digits), and the
+``explainer train --data digits`` command.
 
-Each target trains its flow with 3 seeds (seed :math:`s` also picks the train/test split
-``datasets.digits(seed=s)``) and writes ``.cache/pipeline/models/digits-<builder>-seed<s>.pt``
-(``{"builder", "kwargs", "state_dict", "meta"}``, see :func:`train_digits` for ``meta``).
-
-Budgets: ``quick`` (the default, what CI builds: 600 Adam steps per seed, about 25–45 s per seed
-on one free core) and ``full`` (the same networks for 4× the steps; select it with
-``EXPLAINER_DIGITS_BUDGET=full``). Training is single-threaded and seeded.
+Budgets: ``quick`` (what the site builds: 600 Adam steps per seed, about 25–45 s per seed on one
+free core) and ``full`` (the same networks for 4× the steps). The site's model targets live in
+``sitebuild.models.digits``; training here is seeded and, in those targets, single-threaded.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
-from pathlib import Path
 
 import torch
 
 from .. import datasets
-from ..pipeline import target
+from ..device import single_thread
 from ..train import fit
-from ..trained import load_checkpoint, save_checkpoint, single_thread
 from .evaluate import CategoricalBaseline, bits_per_dim, reconstruction_error
 from .models import DIGITS_LEVELS, DIGITS_SHAPE, build, initialize
 
@@ -34,28 +25,22 @@ BUDGETS = {
     "quick": {
         "fit": {"steps": 600, "batch_size": 64, "lr": 2e-3},
         "eval_every": 50,
-        "models": {"realnvp-image": {"scales": 2, "hidden": 32, "depth": 2},
-                   "glow": {"scales": 2, "steps": 4, "hidden": 32, "depth": 2}},
+        "models": {
+            "realnvp-image": {"scales": 2, "hidden": 32, "depth": 2},
+            "glow": {"scales": 2, "steps": 4, "hidden": 32, "depth": 2},
+        },
     },
     "full": {
         "fit": {"steps": 2400, "batch_size": 64, "lr": 2e-3},
         "eval_every": 100,
-        "models": {"realnvp-image": {"scales": 2, "hidden": 32, "depth": 2},
-                   "glow": {"scales": 2, "steps": 4, "hidden": 32, "depth": 2}},
+        "models": {
+            "realnvp-image": {"scales": 2, "hidden": 32, "depth": 2},
+            "glow": {"scales": 2, "steps": 4, "hidden": 32, "depth": 2},
+        },
     },
 }
-TEST_DRAWS = 4          # noise draws per test image for the reported bpd
+TEST_DRAWS = 4  # noise draws per test image for the reported bpd
 MODEL_NAMES = {"realnvp-image": "realnvp-digits", "glow": "glow-digits"}
-MODEL_CODE = ("explainer.datasets", "explainer.flow", "explainer.train", "explainer.transforms",
-              "explainer.images.models", "explainer.images.evaluate")
-
-
-def budget_name() -> str:
-    """The budget the pipeline builds: ``EXPLAINER_DIGITS_BUDGET`` (``quick`` by default)."""
-    name = os.environ.get("EXPLAINER_DIGITS_BUDGET", "quick")
-    if name not in BUDGETS:
-        raise ValueError(f"EXPLAINER_DIGITS_BUDGET must be one of {sorted(BUDGETS)}, got {name!r}")
-    return name
 
 
 def digits_data(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -64,9 +49,17 @@ def digits_data(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     return train.float(), test.float()
 
 
-def train_digits(builder: str, seed: int = 0, budget: str = "quick", *, model_kwargs: dict | None = None,
-                 fit_kwargs: dict | None = None, eval_every: int | None = None, device=None,
-                 progress: bool = False):
+def train_digits(
+    builder: str,
+    seed: int = 0,
+    budget: str = "quick",
+    *,
+    model_kwargs: dict | None = None,
+    fit_kwargs: dict | None = None,
+    eval_every: int | None = None,
+    device=None,
+    progress: bool = False,
+):
     r"""Train one image flow on the digits; return ``(flow, kwargs, meta)``.
 
     ``meta``: ``train_bpd_steps`` (per step, the minibatch's bound in bits/dim),
@@ -86,7 +79,7 @@ def train_digits(builder: str, seed: int = 0, budget: str = "quick", *, model_kw
     fit_args = {**plan["fit"], **(fit_kwargs or {})}
     every = eval_every or plan["eval_every"]
     train, test = digits_data(seed)
-    torch.manual_seed(seed)   # initial weights and the initialisation batch's noise
+    torch.manual_seed(seed)  # initial weights and the initialisation batch's noise
     flow = build(builder, kwargs)
     initialize(flow, train[torch.randperm(train.shape[0])[:512]])
     curve: list[tuple[int, float]] = []
@@ -95,7 +88,7 @@ def train_digits(builder: str, seed: int = 0, budget: str = "quick", *, model_kw
 
     def loss(model, batch):
         step = calls[0]
-        if step % every == 0:               # the test bpd before update `step`
+        if step % every == 0:  # the test bpd before update `step`
             start, cpu = time.perf_counter(), time.process_time()
             curve.append((step, bits_per_dim(model, test, seed=10_000)))
             eval_seconds[0] += time.perf_counter() - start
@@ -104,13 +97,18 @@ def train_digits(builder: str, seed: int = 0, budget: str = "quick", *, model_kw
         return -model.log_prob(batch).mean()
 
     cpu_start = time.process_time()
-    history = fit(flow, train, loss=loss, seed=seed, device=device, progress=progress,
-                  description=f"{builder} digits", **fit_args)
+    history = fit(
+        flow, train, loss=loss, seed=seed, device=device, progress=progress, description=f"{builder} digits", **fit_args
+    )
     cpu_seconds = time.process_time() - cpu_start - eval_cpu[0]
     curve.append((fit_args["steps"], bits_per_dim(flow, test, seed=10_000)))
     baseline = CategoricalBaseline(train, DIGITS_LEVELS)
     meta = {
-        "builder": builder, "seed": seed, "budget": budget, "fit": fit_args, "eval_every": every,
+        "builder": builder,
+        "seed": seed,
+        "budget": budget,
+        "fit": fit_args,
+        "eval_every": every,
         "train_bpd_steps": [v / (DIMS * math.log(2)) for v in history.loss],
         "test_bpd_curve": curve,
         "test_bpd": bits_per_dim(flow, test, draws=TEST_DRAWS, seed=20_000),
@@ -118,49 +116,47 @@ def train_digits(builder: str, seed: int = 0, budget: str = "quick", *, model_kw
         "baseline_bpd": baseline.bits_per_dim(test),
         "uniform_bpd": math.log2(DIGITS_LEVELS),
         "reconstruction": reconstruction_error(flow, test),
-        "seconds": history.seconds - eval_seconds[0],     # wall time (depends on the machine's load)
-        "cpu_seconds": cpu_seconds,                       # CPU time of this process (one thread)
+        "seconds": history.seconds - eval_seconds[0],  # wall time (depends on the machine's load)
+        "cpu_seconds": cpu_seconds,  # CPU time of this process (one thread)
         "parameters": sum(p.numel() for p in flow.parameters()),
         "device": str(next(flow.parameters()).device),
     }
     return flow, kwargs, meta
 
 
-def checkpoint_path(ctx, builder: str, seed: int) -> Path:
-    return ctx.path("models", f"digits-{builder}-seed{seed}.pt", cache=True)
-
-
-def _model_target(builder: str) -> None:
-    name = f"model:{MODEL_NAMES[builder]}"
-    budget = budget_name()
-
-    @target(name, "model", code=MODEL_CODE,
-            params={"budget": budget, "plan": BUDGETS[budget], "seeds": SEEDS, "draws": TEST_DRAWS})
-    def build_target(ctx):
-        paths = []
-        for seed in SEEDS:
-            with single_thread():
-                flow, kwargs, meta = train_digits(builder, seed, budget, device="cpu")
-            paths.append(save_checkpoint(checkpoint_path(ctx, builder, seed), flow, builder, kwargs, meta))
-        return paths
-
-
-for _builder in MODEL_NAMES:
-    _model_target(_builder)
-
-
-def load_flow(path: str | Path, device=None):
-    """The image flow stored at ``path`` (eval mode) and its checkpoint dictionary."""
-    ckpt = load_checkpoint(path)
-    flow = build(ckpt["builder"], ckpt["kwargs"])
-    flow.load_state_dict(ckpt["state_dict"])
-    return flow.to(device or "cpu").eval(), ckpt
-
-
-def seed_checkpoints(paths: list[Path]) -> dict[int, Path]:
-    """``{seed: path}`` from a model target's outputs."""
-    out = {}
-    for p in paths:
-        stem = Path(p).stem
-        out[int(stem.rsplit("seed", 1)[1])] = Path(p)
-    return out
+def train_cli(args, device) -> int:
+    """``explainer train --model realnvp-image|glow --data digits``: train one seed with the
+    quick budget's architecture (``--hidden``, ``--steps``, ``--lr``, ``--batch-size`` override
+    it when given), report test bpd vs the baseline, reconstruction and time."""
+    builder = args.model
+    plan = BUDGETS["quick"]
+    model_kwargs = {k: v for k, v in (("hidden", getattr(args, "hidden", None)),) if v is not None}
+    fit_kwargs = {
+        k: v for k, v in (("steps", args.steps), ("lr", args.lr), ("batch_size", args.batch_size)) if v is not None
+    }
+    with single_thread():  # one thread: as fast for networks this small, and no oversubscription
+        flow, kwargs, meta = train_digits(
+            builder,
+            args.seed,
+            "quick",
+            model_kwargs=model_kwargs,
+            fit_kwargs=fit_kwargs,
+            device=device,
+            progress=not args.quiet,
+        )
+    steps = meta["fit"]["steps"]
+    print(f"trained {builder} {kwargs} on the 8x8 digits for {steps} steps on {device} (quick budget: {plan['fit']})")
+    print(
+        f"train time          {meta['seconds']:.1f} s wall, {meta['cpu_seconds']:.1f} s CPU "
+        f"({1000 * meta['cpu_seconds'] / steps:.1f} ms/step CPU)"
+    )
+    print(f"test bits/dim       {meta['test_bpd']:.4f}  ({TEST_DRAWS} noise draws per image)")
+    print(f"train bits/dim      {meta['train_bpd']:.4f}")
+    print(f"baseline bits/dim   {meta['baseline_bpd']:.4f}  (independent per-pixel categorical)")
+    print(f"uniform bits/dim    {meta['uniform_bpd']:.4f}  (log2 17)")
+    r = meta["reconstruction"]
+    print(
+        f"reconstruction      max |x' - f^-1(f(x'))| = {r['max_abs_error']:.2e}, "
+        f"grey levels recovered {100 * r['levels_recovered']:.1f}%"
+    )
+    return 0

@@ -13,5 +13,16 @@ from .path import CondOTPath, PathSample
 from .solvers import METHODS, Solution, fixed_nfe, solve
 from .velocity import VelocityMLP
 
-__all__ = ["CondOTPath", "PathSample", "VelocityMLP", "cfm_loss", "CFMObjective", "solve", "Solution",
-           "METHODS", "fixed_nfe", "log_likelihood", "divergence"]
+__all__ = [
+    "CondOTPath",
+    "PathSample",
+    "VelocityMLP",
+    "cfm_loss",
+    "CFMObjective",
+    "solve",
+    "Solution",
+    "METHODS",
+    "fixed_nfe",
+    "log_likelihood",
+    "divergence",
+]

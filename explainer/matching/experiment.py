@@ -2,8 +2,7 @@
 
 - :func:`train_fm` trains a :class:`~explainer.matching.VelocityMLP` with the CFM loss through
   :func:`explainer.train.fit` (same seeding, optimiser, schedule and progress bar as the flows);
-- :func:`save_velocity` / :func:`load_velocity` write and read checkpoints
-  ``{"kind": "velocity_mlp", "kwargs", "state_dict", "meta"}``;
+- checkpoints go through :mod:`explainer.checkpoints` (builder ``"velocity_mlp"``);
 - :func:`sample`, :func:`reconstruction_error` and :func:`nll` evaluate a trained field;
 - :func:`train_fm_cli` is what ``explainer train --model fm`` runs.
 """
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import torch
 
@@ -29,10 +27,22 @@ from .velocity import VelocityMLP
 EVAL_SOLVER = {"method": "rk4", "steps": 25}
 
 
-def train_fm(train: torch.Tensor, *, hidden: int = 128, depth: int = 3, act: str = "silu",
-             time_embedding: str = "concat", sigma_min: float = 0.0, steps: int = 1000,
-             batch_size: int = 512, lr: float = 1e-3, seed: int = 0, device=None, progress: bool = False,
-             description: str = "flow matching") -> tuple[VelocityMLP, History]:
+def train_fm(
+    train: torch.Tensor,
+    *,
+    hidden: int = 128,
+    depth: int = 3,
+    act: str = "silu",
+    time_embedding: str = "concat",
+    sigma_min: float = 0.0,
+    steps: int = 1000,
+    batch_size: int = 512,
+    lr: float = 1e-3,
+    seed: int = 0,
+    device=None,
+    progress: bool = False,
+    description: str = "flow matching",
+) -> tuple[VelocityMLP, History]:
     """Train a velocity MLP on ``train`` ``(N, d)`` with the CFM loss; return ``(velocity, history)``.
 
     >>> v, history = train_fm(datasets.sample("8gaussians", 512), hidden=16, depth=2, steps=30, batch_size=64)
@@ -41,46 +51,19 @@ def train_fm(train: torch.Tensor, *, hidden: int = 128, depth: int = 3, act: str
     """
     torch.manual_seed(seed)  # the initial weights
     velocity = VelocityMLP(train.shape[1], hidden=hidden, depth=depth, act=act, time_embedding=time_embedding)
-    history = fit(velocity, train, loss=CFMObjective(CondOTPath(sigma_min)), steps=steps, batch_size=batch_size,
-                  lr=lr, seed=seed, device=device, progress=progress, description=description)
+    history = fit(
+        velocity,
+        train,
+        loss=CFMObjective(CondOTPath(sigma_min)),
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        device=device,
+        progress=progress,
+        description=description,
+    )
     return velocity, history
-
-
-def save_velocity(path: str | Path, velocity: VelocityMLP, meta: dict | None = None) -> Path:
-    """Write ``{"kind": "velocity_mlp", "kwargs", "state_dict", "meta"}`` (weights on the CPU)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu() for k, v in velocity.state_dict().items()}
-    torch.save({"kind": "velocity_mlp", "kwargs": velocity.config(), "state_dict": state,
-                "meta": dict(meta or {})}, path)
-    return path
-
-
-def load_velocity(path: str | Path, device=None) -> VelocityMLP:
-    """The :class:`VelocityMLP` stored at ``path``, in eval mode on ``device`` (default CPU).
-
-    >>> import tempfile
-    >>> v = VelocityMLP(2, hidden=8, depth=1)
-    >>> p = save_velocity(Path(tempfile.mkdtemp()) / "v.pt", v, {"note": "test"})
-    >>> x = torch.randn(3, 2)
-    >>> torch.equal(load_velocity(p)(x, 0.5), v(x, 0.5))
-    True
-    """
-    ckpt = load_checkpoint(path)
-    velocity = VelocityMLP(**ckpt["kwargs"])
-    velocity.load_state_dict(ckpt["state_dict"])
-    return velocity.to(device or "cpu").eval()
-
-
-def load_checkpoint(path: str | Path) -> dict:
-    """The whole checkpoint dictionary (``kwargs``, ``state_dict``, ``meta``) at ``path``."""
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"no velocity checkpoint at {path}; build it with `explainer build model:fm-<dataset>`")
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    if ckpt.get("kind") != "velocity_mlp":
-        raise ValueError(f"{path} is not a velocity checkpoint (kind {ckpt.get('kind')!r}, expected 'velocity_mlp')")
-    return ckpt
 
 
 def noise(n: int, dim: int = 2, seed: int = 0, device=None) -> torch.Tensor:
@@ -89,8 +72,9 @@ def noise(n: int, dim: int = 2, seed: int = 0, device=None) -> torch.Tensor:
 
 
 @torch.no_grad()
-def sample(velocity, n: int, method: str = "rk4", steps: int = 25, seed: int = 0,
-           return_intermediates: bool = False, **solver) -> torch.Tensor | Solution:
+def sample(
+    velocity, n: int, method: str = "rk4", steps: int = 25, seed: int = 0, return_intermediates: bool = False, **solver
+) -> torch.Tensor | Solution:
     """Samples :math:`x_1`: integrate seeded noise from t = 0 to t = 1."""
     device = next(velocity.parameters()).device
     x_0 = noise(n, velocity.dim, seed, device)
@@ -125,11 +109,21 @@ def train_fm_cli(args, train: torch.Tensor, test: torch.Tensor, device) -> int:
     """``explainer train --model fm``: train, then print NLL (exact divergence), the true entropy,
     the gap, and the energy distance of samples at a few NFE against held-out data (with the
     floor given by two held-out draws)."""
-    print(f"training flow matching (velocity MLP {args.depth}x{args.hidden}, SiLU, t concatenated) on "
-          f"{args.data} for {args.steps} steps on {device}")
-    velocity, history = train_fm(train, hidden=args.hidden, depth=args.depth, steps=args.steps,
-                                 batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=device,
-                                 progress=not args.quiet)
+    print(
+        f"training flow matching (velocity MLP {args.depth}x{args.hidden}, SiLU, t concatenated) on "
+        f"{args.data} for {args.steps} steps on {device}"
+    )
+    velocity, history = train_fm(
+        train,
+        hidden=args.hidden,
+        depth=args.depth,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        device=device,
+        progress=not args.quiet,
+    )
     entropy = datasets.entropy(args.data)
     n_nll = min(len(test), 5000)
     value = nll(velocity, test[:n_nll], **EVAL_SOLVER)
@@ -146,6 +140,8 @@ def train_fm_cli(args, train: torch.Tensor, test: torch.Tensor, device) -> int:
         sol = sample(velocity, n, method, steps, seed=args.seed + 1, return_intermediates=True)
         seconds = time.perf_counter() - start
         label = f"{method} {steps} steps" if method != "dopri5" else "dopri5 (atol=rtol=1e-5)"
-        print(f"  {label:<26s} NFE {sol.nfe:4d}  energy distance {energy_distance(sol.x.cpu(), reference):.5f}"
-              f"  ({seconds:.2f} s)")
+        print(
+            f"  {label:<26s} NFE {sol.nfe:4d}  energy distance {energy_distance(sol.x.cpu(), reference):.5f}"
+            f"  ({seconds:.2f} s)"
+        )
     return 0

@@ -27,8 +27,9 @@ ESTIMATORS = ("exact", "hutchinson")
 NOISES = ("rademacher", "gaussian")
 
 
-def divergence(velocity: Velocity, x: torch.Tensor, t, estimator: str = "exact",
-               epsilon: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def divergence(
+    velocity: Velocity, x: torch.Tensor, t, estimator: str = "exact", epsilon: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""``(v(x, t), div)``: the velocity and its divergence :math:`\nabla\!\cdot v =
     \mathrm{tr}\,\partial v/\partial x` per sample (exact), or Hutchinson's estimate
     :math:`\varepsilon^\top(\partial v/\partial x)\varepsilon` with the given ``epsilon``.
@@ -61,9 +62,19 @@ def divergence(velocity: Velocity, x: torch.Tensor, t, estimator: str = "exact",
     return v.detach(), div.detach()
 
 
-def log_likelihood(velocity: Velocity, x: torch.Tensor, method: str = "rk4", steps: int = 25, *,
-                   estimator: str = "exact", noise: str = "rademacher", seed: int = 0,
-                   atol: float = 1e-5, rtol: float = 1e-5, return_solution: bool = False):
+def log_likelihood(
+    velocity: Velocity,
+    x: torch.Tensor,
+    method: str = "rk4",
+    steps: int = 25,
+    *,
+    estimator: str = "exact",
+    noise: str = "rademacher",
+    seed: int = 0,
+    atol: float = 1e-5,
+    rtol: float = 1e-5,
+    return_solution: bool = False,
+):
     r""":math:`\log p_1(x)` per row of ``x`` (nats), by integrating the divergence from
     :math:`t = 1` to :math:`t = 0` with ``solve(..., method, steps)``.
 
@@ -105,8 +116,9 @@ def log_likelihood(velocity: Velocity, x: torch.Tensor, method: str = "rk4", ste
         return torch.cat([v, div[:, None]], dim=1)
 
     state = torch.cat([x.detach(), torch.zeros_like(x[:, :1])], dim=1)
-    solution: Solution = solve(augmented, state, method, steps, t0=1.0, t1=0.0, return_intermediates=True,
-                               atol=atol, rtol=rtol)
+    solution: Solution = solve(
+        augmented, state, method, steps, t0=1.0, t1=0.0, return_intermediates=True, atol=atol, rtol=rtol
+    )
     x_0, a_0 = solution.x[:, :d], solution.x[:, d]
     log_p = standard_normal_log_prob(x_0) + a_0
     return (log_p, solution) if return_solution else log_p

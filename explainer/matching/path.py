@@ -57,8 +57,10 @@ def check_times(t, batch: int | None = None, name: str = "t") -> torch.Tensor:
     if t.numel() and not bool(((t >= 0) & (t <= 1)).all()):  # one check (NaN fails it too)
         if not torch.isfinite(t).all():
             raise ValueError(f"{name} contains non-finite values; times must lie in [0, 1]")
-        raise ValueError(f"{name} must lie in [0, 1] (t = 0 noise, t = 1 data); got values in "
-                         f"[{t.min().item():.3g}, {t.max().item():.3g}]")
+        raise ValueError(
+            f"{name} must lie in [0, 1] (t = 0 noise, t = 1 data); got values in "
+            f"[{t.min().item():.3g}, {t.max().item():.3g}]"
+        )
     return t
 
 

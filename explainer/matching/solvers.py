@@ -125,8 +125,7 @@ def _rms(v: torch.Tensor) -> float:
     return v.pow(2).mean().sqrt().item()
 
 
-def _dopri5(f: _Counted, x: torch.Tensor, t0: float, t1: float, atol: float, rtol: float,
-            max_steps: int, record: bool):
+def _dopri5(f: _Counted, x: torch.Tensor, t0: float, t1: float, atol: float, rtol: float, max_steps: int, record: bool):
     direction = 1.0 if t1 > t0 else -1.0
     span = abs(t1 - t0)
     k1 = f(x, t0)
@@ -143,8 +142,10 @@ def _dopri5(f: _Counted, x: torch.Tensor, t0: float, t1: float, atol: float, rto
     accepted = rejected = 0
     while direction * (t1 - t) > 1e-12 * max(1.0, span):
         if accepted + rejected >= max_steps:
-            raise RuntimeError(f"dopri5 did not reach t1 = {t1} within max_steps = {max_steps} steps "
-                               f"(t = {t:.6g}); loosen atol/rtol or raise max_steps")
+            raise RuntimeError(
+                f"dopri5 did not reach t1 = {t1} within max_steps = {max_steps} steps "
+                f"(t = {t:.6g}); loosen atol/rtol or raise max_steps"
+            )
         last = h >= direction * (t1 - t)
         if last:
             h = direction * (t1 - t)
@@ -165,10 +166,10 @@ def _dopri5(f: _Counted, x: torch.Tensor, t0: float, t1: float, atol: float, rto
             if record:
                 times.append(t)
                 states.append(x)
-            factor = 10.0 if err == 0 else min(10.0, max(0.2, 0.9 * err ** -0.2))
+            factor = 10.0 if err == 0 else min(10.0, max(0.2, 0.9 * err**-0.2))
         else:
             rejected += 1
-            factor = max(0.2, 0.9 * err ** -0.2)
+            factor = max(0.2, 0.9 * err**-0.2)
         h = h * factor
         if h < 1e-12 * max(1.0, span):
             raise RuntimeError(f"dopri5: step size underflow at t = {t:.6g}; the field may be too stiff")
@@ -187,10 +188,21 @@ def _check_time(value, name: str) -> float:
     return float(value)
 
 
-def solve(velocity: Velocity, x0: torch.Tensor, method: str = "euler", steps: int = 100,
-          t0: float = 0.0, t1: float = 1.0, return_intermediates: bool = False, *,
-          time_grid: torch.Tensor | None = None, atol: float = 1e-5, rtol: float = 1e-5,
-          max_steps: int = 10_000, differentiable: bool = False):
+def solve(
+    velocity: Velocity,
+    x0: torch.Tensor,
+    method: str = "euler",
+    steps: int = 100,
+    t0: float = 0.0,
+    t1: float = 1.0,
+    return_intermediates: bool = False,
+    *,
+    time_grid: torch.Tensor | None = None,
+    atol: float = 1e-5,
+    rtol: float = 1e-5,
+    max_steps: int = 10_000,
+    differentiable: bool = False,
+):
     r"""Integrate :math:`dx/dt = v(x, t)` from ``x0`` at ``t0`` to ``t1``.
 
     Arguments:
@@ -262,5 +274,12 @@ def solve(velocity: Velocity, x0: torch.Tensor, method: str = "euler", steps: in
             accepted = len(times) - 1
     if not return_intermediates:
         return x
-    return Solution(x=x, t=torch.tensor(ts, dtype=x0.dtype, device=x0.device), xs=torch.stack(states),
-                    nfe=f.nfe, method=method, accepted=accepted, rejected=rejected)
+    return Solution(
+        x=x,
+        t=torch.tensor(ts, dtype=x0.dtype, device=x0.device),
+        xs=torch.stack(states),
+        nfe=f.nfe,
+        method=method,
+        accepted=accepted,
+        rejected=rejected,
+    )

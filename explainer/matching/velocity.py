@@ -59,8 +59,15 @@ class VelocityMLP(nn.Module):
         ValueError: x has shape (5, 3) but this velocity field expects (batch, 2)
     """
 
-    def __init__(self, dim: int = 2, hidden: int = 128, depth: int = 3, act: str = "silu",
-                 time_embedding: str = "concat", frequencies: int = 8):
+    def __init__(
+        self,
+        dim: int = 2,
+        hidden: int = 128,
+        depth: int = 3,
+        act: str = "silu",
+        time_embedding: str = "concat",
+        frequencies: int = 8,
+    ):
         super().__init__()
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"dim must be a positive integer, got {dim!r}")
@@ -83,8 +90,14 @@ class VelocityMLP(nn.Module):
 
     def config(self) -> dict:
         """The keyword arguments that rebuild this network (stored in checkpoints)."""
-        return {"dim": self.dim, "hidden": self.hidden, "depth": self.depth, "act": self.act,
-                "time_embedding": self.time_embedding, "frequencies": self.frequencies}
+        return {
+            "dim": self.dim,
+            "hidden": self.hidden,
+            "depth": self.depth,
+            "act": self.act,
+            "time_embedding": self.time_embedding,
+            "frequencies": self.frequencies,
+        }
 
     def forward(self, x: torch.Tensor, t) -> torch.Tensor:
         if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.shape[1] != self.dim:

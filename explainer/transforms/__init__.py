@@ -6,8 +6,16 @@ from .coupling import AdditiveCoupling, AffineCoupling, Coupling, SplineCoupling
 from .permutations import InvertibleLinear, Permutation, RandomPermutation, ReversePermutation
 
 __all__ = [
-    "Transform", "Compose", "Coupling", "AdditiveCoupling", "AffineCoupling", "SplineCoupling",
-    "Permutation", "ReversePermutation", "RandomPermutation", "InvertibleLinear",
+    "Transform",
+    "Compose",
+    "Coupling",
+    "AdditiveCoupling",
+    "AffineCoupling",
+    "SplineCoupling",
+    "Permutation",
+    "ReversePermutation",
+    "RandomPermutation",
+    "InvertibleLinear",
 ]
 
 try:  # image transforms (Squeeze, InvConv1x1, ActNorm, Dequantize, Logit, ...)

@@ -31,8 +31,15 @@ class MLP(nn.Sequential):
     0.0
     """
 
-    def __init__(self, in_features: int, out_features: int, hidden: int = 128, depth: int = 2,
-                 act: str = "relu", zero_init: bool = True):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        hidden: int = 128,
+        depth: int = 2,
+        act: str = "relu",
+        zero_init: bool = True,
+    ):
         if depth < 1:
             raise ValueError(f"depth must be >= 1 hidden layer, got {depth}")
         layers: list[nn.Module] = []
@@ -56,8 +63,15 @@ class CNN(nn.Sequential):
     ((1, 6, 4, 4), 0.0)
     """
 
-    def __init__(self, in_channels: int, out_channels: int, hidden: int = 64, depth: int = 2,
-                 act: str = "relu", zero_init: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        hidden: int = 64,
+        depth: int = 2,
+        act: str = "relu",
+        zero_init: bool = True,
+    ):
         if depth < 1:
             raise ValueError(f"depth must be >= 1 hidden layer, got {depth}")
         layers: list[nn.Module] = [nn.Conv2d(in_channels, hidden, 3, padding=1), activation(act)]

@@ -36,11 +36,11 @@ def _check_mask(mask) -> torch.Tensor:
     if not isinstance(mask, torch.Tensor):
         raise TypeError(f"mask must be a bool torch.Tensor of the event shape, got {type(mask).__name__}")
     if mask.dtype != torch.bool:
-        raise TypeError(f"mask must have dtype torch.bool (True = pass-through), got {mask.dtype}; "
-                        "use mask.bool()")
+        raise TypeError(f"mask must have dtype torch.bool (True = pass-through), got {mask.dtype}; use mask.bool()")
     if mask.dim() not in (1, 3):
-        raise ValueError(f"mask must have the event shape: (d,) for vectors or (C, H, W) for images; "
-                         f"got shape {tuple(mask.shape)}")
+        raise ValueError(
+            f"mask must have the event shape: (d,) for vectors or (C, H, W) for images; got shape {tuple(mask.shape)}"
+        )
     if mask.all() or not mask.any():
         raise ValueError("mask must mark at least one pass-through (True) and one transformed (False) entry")
     return mask
@@ -58,8 +58,14 @@ class Coupling(Transform):
 
     params_per_entry: int = 1
 
-    def __init__(self, mask: torch.Tensor, hidden: int = 128, depth: int = 2, act: str = "relu",
-                 conditioner: Callable[[torch.Tensor], torch.Tensor] | None = None):
+    def __init__(
+        self,
+        mask: torch.Tensor,
+        hidden: int = 128,
+        depth: int = 2,
+        act: str = "relu",
+        conditioner: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ):
         super().__init__()
         mask = _check_mask(mask)
         self.event_shape = tuple(mask.shape)
@@ -76,8 +82,9 @@ class Coupling(Transform):
             c = mask.shape[0]
             self.conditioner = CNN(c, p * c, hidden=hidden, depth=depth, act=act)
 
-    def _params(self, x_or_z: torch.Tensor) -> torch.Tensor:
-        """Conditioner output as ``(batch, params_per_entry, n_B)``, read from the A part only."""
+    def conditioner_output(self, x_or_z: torch.Tensor) -> torch.Tensor:
+        """The conditioner's output as ``(batch, params_per_entry, n_B)``, read from the A part only
+        (the same for ``x`` and ``z = f(x)``, since :math:`z_A = x_A`)."""
         batch, p = x_or_z.shape[0], self.params_per_entry
         if self.mask.dim() == 1:
             out = self.conditioner(x_or_z.index_select(1, self.index_A))
@@ -86,7 +93,7 @@ class Coupling(Transform):
         return out.reshape(batch, p, -1).index_select(2, self.index_B)
 
     def _couple(self, x: torch.Tensor, inverse: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        params = self._params(x)  # z_A == x_A, so both directions condition on the same values
+        params = self.conditioner_output(x)  # z_A == x_A, so both directions condition on the same values
         flat = x.reshape(x.shape[0], -1)
         out_b, logabsdet = self._tau(flat.index_select(1, self.index_B), params, inverse)
         out = flat.index_copy(1, self.index_B, out_b)
@@ -188,14 +195,36 @@ class AffineCoupling(Coupling):
 
     params_per_entry = 2
 
-    def __init__(self, mask, hidden: int = 128, depth: int = 2, act: str = "relu",
-                 scale: str = "tanh", bound: float | None = None, conditioner=None):
+    def __init__(
+        self,
+        mask,
+        hidden: int = 128,
+        depth: int = 2,
+        act: str = "relu",
+        scale: str = "tanh",
+        bound: float | None = None,
+        conditioner=None,
+    ):
         if scale not in SCALES:
             raise ValueError(f"unknown scale parametrisation {scale!r}; choose one of {SCALES}")
         if bound is not None and not bound > 0:
             raise ValueError(f"scale bound must be positive, got {bound}")
         super().__init__(mask, hidden=hidden, depth=depth, act=act, conditioner=conditioner)
         self.scale, self.bound = scale, bound
+
+    def scale_and_shift(self, x_or_z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        r"""The log-scale :math:`s(x_A)` (after the ``scale`` parametrisation) and the shift
+        :math:`t(x_A)` this layer applies to :math:`x_B`, each ``(batch, n_B)``.
+
+        >>> from explainer.transforms.masks import alternating_mask
+        >>> layer = AffineCoupling(alternating_mask(2), scale="exp",
+        ...                        conditioner=lambda x_A: torch.cat([0.5 * x_A, 0.2 * x_A], dim=1))
+        >>> s, t = layer.scale_and_shift(torch.tensor([[0.5, -1.0]]))
+        >>> s.tolist(), [round(v, 4) for v in t[0].tolist()]
+        ([[0.25]], [0.1])
+        """
+        params = self.conditioner_output(x_or_z)
+        return log_scale(params[:, 0], self.scale, self.bound), params[:, 1]
 
     def _tau(self, x_b, params, inverse):
         s = log_scale(params[:, 0], self.scale, self.bound)
@@ -220,15 +249,25 @@ class SplineCoupling(Coupling):
         (True, True)
     """
 
-    def __init__(self, mask, hidden: int = 128, depth: int = 2, act: str = "relu", bins: int = 8,
-                 bound: float = 5.0, min_bin_width: float = MIN_BIN_WIDTH,
-                 min_bin_height: float = MIN_BIN_HEIGHT, min_derivative: float = MIN_DERIVATIVE,
-                 conditioner=None):
+    def __init__(
+        self,
+        mask,
+        hidden: int = 128,
+        depth: int = 2,
+        act: str = "relu",
+        bins: int = 8,
+        bound: float = 5.0,
+        min_bin_width: float = MIN_BIN_WIDTH,
+        min_bin_height: float = MIN_BIN_HEIGHT,
+        min_derivative: float = MIN_DERIVATIVE,
+        conditioner=None,
+    ):
         if not isinstance(bins, int) or bins < 2:
             raise ValueError(f"bins must be an integer >= 2, got {bins!r}")
         k = bins
-        check_spline_parameters(torch.zeros(k), torch.zeros(k), torch.zeros(k - 1), bound,
-                                min_bin_width, min_bin_height, min_derivative)
+        check_spline_parameters(
+            torch.zeros(k), torch.zeros(k), torch.zeros(k - 1), bound, min_bin_width, min_bin_height, min_derivative
+        )
         self.params_per_entry = 3 * bins - 1
         super().__init__(mask, hidden=hidden, depth=depth, act=act, conditioner=conditioner)
         self.bins, self.bound = bins, float(bound)
@@ -239,6 +278,13 @@ class SplineCoupling(Coupling):
         k = self.bins
         params = params.transpose(1, 2)  # (batch, n_B, 3K - 1)
         return rational_quadratic_spline(
-            x_b, params[..., :k], params[..., k:2 * k], params[..., 2 * k:], inverse=inverse,
-            bound=self.bound, min_bin_width=self.min_bin_width, min_bin_height=self.min_bin_height,
-            min_derivative=self.min_derivative)
+            x_b,
+            params[..., :k],
+            params[..., k : 2 * k],
+            params[..., 2 * k :],
+            inverse=inverse,
+            bound=self.bound,
+            min_bin_width=self.min_bin_width,
+            min_bin_height=self.min_bin_height,
+            min_derivative=self.min_derivative,
+        )

@@ -51,6 +51,7 @@ def image_shape(event_shape, what: str = "this transform") -> tuple[int, int, in
 
 # --- dequantization and the logit --------------------------------------------------------------
 
+
 class Dequantize(Transform):
     r"""Uniform dequantization of integer grey levels :math:`n \in \{0, \dots, K-1\}^D`:
 
@@ -111,8 +112,10 @@ class Dequantize(Transform):
 
     def _forward(self, x, u=None):
         if (x != x.round()).any() or (x < 0).any() or (x > self.levels - 1).any():
-            raise ValueError(f"Dequantize expects integer grey levels in [0, {self.levels - 1}] "
-                             f"(as a float tensor), got values in [{x.min().item()}, {x.max().item()}]")
+            raise ValueError(
+                f"Dequantize expects integer grey levels in [0, {self.levels - 1}] "
+                f"(as a float tensor), got values in [{x.min().item()}, {x.max().item()}]"
+            )
         if u is None:
             u = torch.rand_like(x)
         elif u.shape != x.shape or (u < 0).any() or (u >= 1).any():
@@ -153,8 +156,10 @@ class Logit(Transform):
 
     def _forward(self, x):
         if (x < 0).any() or (x > 1).any():
-            raise ValueError(f"Logit expects x' in [0, 1] (dequantized pixels), got values in "
-                             f"[{x.min().item():.4g}, {x.max().item():.4g}]")
+            raise ValueError(
+                f"Logit expects x' in [0, 1] (dequantized pixels), got values in "
+                f"[{x.min().item():.4g}, {x.max().item():.4g}]"
+            )
         p = self.alpha + (1 - 2 * self.alpha) * x
         log_p, log_1mp = torch.log(p), torch.log1p(-p)
         ld = math.log(1 - 2 * self.alpha) - log_p - log_1mp
@@ -167,6 +172,7 @@ class Logit(Transform):
 
 
 # --- squeeze -----------------------------------------------------------------------------------
+
 
 def _squeeze(x: torch.Tensor) -> torch.Tensor:
     b, c, h, w = x.shape
@@ -246,6 +252,7 @@ class Unsqueeze(Transform):
 
 
 # --- ActNorm and the 1x1 convolution -------------------------------------------------------------
+
 
 class ActNorm(Transform):
     r"""Glow's activation normalisation, a per-channel affine map:
@@ -369,6 +376,7 @@ class InvConv1x1(Transform):
 
 # --- the multi-scale architecture ----------------------------------------------------------------
 
+
 class Split(Transform):
     r"""The factor-out step of the multi-scale architecture, with the factored-out half's own
     learned base density (Glow's split prior).
@@ -405,13 +413,13 @@ class Split(Transform):
         ((2, 2, 2), (2, 2, 2))
     """
 
-    def __init__(self, event_shape, hidden: int = 32, depth: int = 1, learned: bool = True,
-                 bound: float = 3.0):
+    def __init__(self, event_shape, hidden: int = 32, depth: int = 1, learned: bool = True, bound: float = 3.0):
         super().__init__()
         c, h, w = self.event_shape = image_shape(event_shape, "Split")
         if c % 2:
-            raise ValueError("Split factors out half of the channels, so C must be even; "
-                             f"got (C, H, W) = {self.event_shape}")
+            raise ValueError(
+                f"Split factors out half of the channels, so C must be even; got (C, H, W) = {self.event_shape}"
+            )
         self.learned, self.bound = bool(learned), float(bound)
         self.prior = CNN(c // 2, c, hidden=hidden, depth=depth) if learned else None
 
@@ -479,11 +487,15 @@ class MultiScale(Transform):
             raise ValueError(f"MultiScale keeps half of the channels, so C must be even; got {self.event_shape}")
         kept = (c // 2, h, w)
         if tuple(inner.event_shape) != kept:
-            raise ValueError(f"MultiScale's inner transform must take the kept half {kept}, "
-                             f"but it expects {tuple(inner.event_shape)}")
+            raise ValueError(
+                f"MultiScale's inner transform must take the kept half {kept}, "
+                f"but it expects {tuple(inner.event_shape)}"
+            )
         if tuple(inner.out_shape) != kept:
-            raise ValueError(f"MultiScale's inner transform must return its input shape {kept} "
-                             f"(end it with Unsqueeze), but it returns {tuple(inner.out_shape)}")
+            raise ValueError(
+                f"MultiScale's inner transform must return its input shape {kept} "
+                f"(end it with Unsqueeze), but it returns {tuple(inner.out_shape)}"
+            )
         self.inner = inner
 
     def _forward(self, x):

@@ -38,9 +38,7 @@ def channel_mask(event_shape, flip: bool = False) -> torch.Tensor:
     """
     shape = _shape(event_shape)
     if shape[0] % 2:
-        raise ValueError(
-            f"channel_mask splits the first event axis in half, so its size must be even; got {shape[0]}"
-        )
+        raise ValueError(f"channel_mask splits the first event axis in half, so its size must be even; got {shape[0]}")
     mask = torch.zeros(shape, dtype=torch.bool)
     mask[: shape[0] // 2] = True
     return ~mask if flip else mask

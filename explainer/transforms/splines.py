@@ -34,8 +34,9 @@ def _knots(unnormalized: torch.Tensor, bound: float, minimum: float) -> tuple[to
     fractions = minimum + (1 - minimum * k) * torch.softmax(unnormalized, dim=-1)
     knots = F.pad(torch.cumsum(fractions, dim=-1), (1, 0), value=0.0)
     knots = 2 * bound * knots - bound
-    knots = torch.cat([torch.full_like(knots[..., :1], -bound), knots[..., 1:-1],
-                       torch.full_like(knots[..., :1], bound)], dim=-1)
+    knots = torch.cat(
+        [torch.full_like(knots[..., :1], -bound), knots[..., 1:-1], torch.full_like(knots[..., :1], bound)], dim=-1
+    )
     return knots[..., 1:] - knots[..., :-1], knots
 
 
@@ -43,9 +44,15 @@ def _gather(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return values.gather(-1, index).squeeze(-1)
 
 
-def check_spline_parameters(widths: torch.Tensor, heights: torch.Tensor, derivatives: torch.Tensor,
-                            bound: float, min_bin_width: float, min_bin_height: float,
-                            min_derivative: float) -> int:
+def check_spline_parameters(
+    widths: torch.Tensor,
+    heights: torch.Tensor,
+    derivatives: torch.Tensor,
+    bound: float,
+    min_bin_width: float,
+    min_bin_height: float,
+    min_derivative: float,
+) -> int:
     """Validate shapes and constants; return the number of bins ``K``."""
     k = widths.shape[-1]
     if k < 2:
@@ -105,16 +112,30 @@ def rational_quadratic_spline(
         >>> torch.allclose(x_back, x, atol=1e-5), torch.allclose(ld + ld_inv, torch.zeros(7), atol=1e-5)
         (True, True)
     """
-    check_spline_parameters(unnormalized_widths, unnormalized_heights, unnormalized_derivatives,
-                            bound, min_bin_width, min_bin_height, min_derivative)
+    check_spline_parameters(
+        unnormalized_widths,
+        unnormalized_heights,
+        unnormalized_derivatives,
+        bound,
+        min_bin_width,
+        min_bin_height,
+        min_derivative,
+    )
     if x.dtype in (torch.float32, torch.float16, torch.bfloat16):
         # The knots are cumulative sums and the inverse solves a quadratic: in float32 their
         # rounding errors reach ~1e-5 after a few layers. The arithmetic is elementwise and cheap
         # next to the conditioner, so do it in float64 and round once at the end.
         y, logabsdet = rational_quadratic_spline(
-            x.double(), unnormalized_widths.double(), unnormalized_heights.double(),
-            unnormalized_derivatives.double(), inverse=inverse, bound=bound, min_bin_width=min_bin_width,
-            min_bin_height=min_bin_height, min_derivative=min_derivative)
+            x.double(),
+            unnormalized_widths.double(),
+            unnormalized_heights.double(),
+            unnormalized_derivatives.double(),
+            inverse=inverse,
+            bound=bound,
+            min_bin_width=min_bin_width,
+            min_bin_height=min_bin_height,
+            min_derivative=min_derivative,
+        )
         return y.to(x.dtype), logabsdet.to(x.dtype)
     inside = (x >= -bound) & (x <= bound)
     x_in = x.clamp(-bound, bound)
@@ -126,8 +147,7 @@ def rational_quadratic_spline(
 
     knots = y_knots if inverse else x_knots
     k = widths.shape[-1]
-    index = (torch.searchsorted(knots[..., 1:-1].contiguous(), x_in[..., None].contiguous(), right=True)
-             .clamp(0, k - 1))
+    index = torch.searchsorted(knots[..., 1:-1].contiguous(), x_in[..., None].contiguous(), right=True).clamp(0, k - 1)
 
     x_k, y_k = _gather(x_knots, index), _gather(y_knots, index)
     w_k, h_k = _gather(widths, index), _gather(heights, index)
@@ -146,8 +166,9 @@ def rational_quadratic_spline(
         # denominator adds terms of one sign, so nothing cancels: 2c / (-b - root) when b >= 0,
         # (-b + root) / 2a when b < 0. (Safe denominators keep the unused branch finite.)
         positive = b >= 0
-        xi = torch.where(positive, 2 * c / torch.where(positive, -b - root, -1.0),
-                         (-b + root) / torch.where(positive, 1.0, 2 * a))
+        xi = torch.where(
+            positive, 2 * c / torch.where(positive, -b - root, -1.0), (-b + root) / torch.where(positive, 1.0, 2 * a)
+        )
         xi = xi.clamp(0, 1)
         out = xi * w_k + x_k
     else:

@@ -40,7 +40,7 @@ def _slugs() -> list[str]:
     out = []
     for src in ts.english_sources():
         rel = src.relative_to(ts.DOCS).with_suffix("").as_posix()
-        out.append("" if rel == "index" else (rel[:-len("/index")] + "/" if rel.endswith("/index") else rel + "/"))
+        out.append("" if rel == "index" else (rel[: -len("/index")] + "/" if rel.endswith("/index") else rel + "/"))
     return out
 
 
@@ -51,10 +51,18 @@ PAGES = [(lang, slug) for lang in LANGS for slug in _slugs()]
 # fixtures: server, browser
 # ---------------------------------------------------------------------------------------------
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".woff2": "font/woff2", ".woff": "font/woff", ".js": "text/javascript",
-                      ".mjs": "text/javascript", ".json": "application/json", ".webm": "video/webm",
-                      ".mp4": "video/mp4", ".vtt": "text/vtt", ".ipynb": "application/x-ipynb+json"}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".woff2": "font/woff2",
+        ".woff": "font/woff",
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".json": "application/json",
+        ".webm": "video/webm",
+        ".mp4": "video/mp4",
+        ".vtt": "text/vtt",
+        ".ipynb": "application/x-ipynb+json",
+    }
 
     def log_message(self, *args):
         pass
@@ -76,9 +84,11 @@ class Visit:
 
     def __init__(self, browser, site_url: str, lang: str = "en"):
         self.site_url = site_url
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                           locale="zh-CN" if lang == "zh" else "en-US",
-                                           service_workers="block")
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900},
+            locale="zh-CN" if lang == "zh" else "en-US",
+            service_workers="block",
+        )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.external: list[str] = []
         self.errors: list[str] = []
@@ -88,8 +98,14 @@ class Visit:
         self.page.on("console", lambda m: self.errors.append(f"console.error: {m.text}") if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         self.page.on("response", lambda r: self.http_errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        self.page.on("requestfailed", lambda r: self.http_errors.append(f"failed {r.url}: {r.failure}")
-                     if urlsplit(r.url).hostname == "127.0.0.1" else None)
+        self.page.on(
+            "requestfailed",
+            lambda r: (
+                self.http_errors.append(f"failed {r.url}: {r.failure}")
+                if urlsplit(r.url).hostname == "127.0.0.1"
+                else None
+            ),
+        )
 
     def _route(self, route):
         url = route.request.url
@@ -219,11 +235,14 @@ def _search(page, query: str) -> list[str]:
     return page.eval_on_selector_all(".md-search-result__item a", "els => els.map(a => a.getAttribute('href'))")
 
 
-@pytest.mark.parametrize("lang,query,expected", [
-    ("en", "coupling", "coupling-layers/"),
-    ("zh", "耦合层", "zh/coupling-layers/"),
-    ("zh", "流匹配", "zh/flow-matching/"),
-])
+@pytest.mark.parametrize(
+    "lang,query,expected",
+    [
+        ("en", "coupling", "coupling-layers/"),
+        ("zh", "耦合层", "zh/coupling-layers/"),
+        ("zh", "流匹配", "zh/flow-matching/"),
+    ],
+)
 def test_search_finds_pages(visit, lang, query, expected):
     v = visit(lang)
     page = v.goto("zh/" if lang == "zh" else "")
@@ -236,10 +255,13 @@ def test_search_finds_pages(visit, lang, query, expected):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("name,slug,selector", [
-    ("math", "change-of-variables/", "div.arithmatex"),
-    ("notebook", "notebooks/realnvp-moons/", ".jupyter-wrapper mjx-container"),
-])
+@pytest.mark.parametrize(
+    "name,slug,selector",
+    [
+        ("math", "change-of-variables/", "div.arithmatex"),
+        ("notebook", "notebooks/realnvp-moons/", ".jupyter-wrapper mjx-container"),
+    ],
+)
 def test_screenshots(visit, lang, name, slug, selector):
     v = visit(lang)
     page = v.goto(("zh/" if lang == "zh" else "") + slug)
@@ -252,4 +274,3 @@ def test_screenshots(visit, lang, name, slug, selector):
     page.screenshot(path=str(out))
     assert out.stat().st_size > 10_000, f"{out} looks empty"
     assert page.locator("mjx-container").count() > 0, f"no typeset math on /{lang}/{slug}"
-

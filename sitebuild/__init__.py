@@ -1,0 +1,15 @@
+"""sitebuild: everything that turns the ``explainer`` library into the site.
+
+The arrow points one way: this package imports ``explainer``; ``explainer`` never imports this
+package (a test enforces it). It is not part of the installed distribution: run it from the
+repository (``python -m sitebuild build``), or let ``mkdocs build`` / ``mkdocs serve`` run it
+through docs/hooks/pipeline.py.
+
+- :mod:`.pipeline`: targets, keys computed from each target's import closure (:mod:`.keys`) and
+  the files it read (:mod:`.reads`), parallel builds, the manifest;
+- :mod:`.models`, :mod:`.figures`, :mod:`.exports`, :mod:`.tables`: the targets by kind;
+  :mod:`.comparison`: the RealNVP / NSF / flow-matching experiment behind the comparison page;
+- :mod:`.media`: the Manim scenes rendered (``render``), converted (``convert``) and put into
+  pages (players, the deck, the instructors' gallery);
+- :mod:`.strings`: the string tables (one per figure or scene, English and Chinese side by side).
+"""

@@ -1,0 +1,195 @@
+"""The pages that gather every scene: the offline lecture deck (and its zip), and the instructors'
+gallery (Markdown for docs/instructors(.zh).md). The standalone player of one scene is
+:mod:`sitebuild.media.player`.
+
+The HTML, CSS and JavaScript are files in ``templates/`` (:mod:`sitebuild.media.templates`); the
+words are in ``strings/pages.toml`` and the scenes' tables ``animations/strings/<scene>.toml``,
+read on every call. The deck loads nothing from the network (no CDN): relative paths only, its
+script and style inline, so it works from a ``file://`` URL and from its zip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+from sitebuild import strings
+from sitebuild.keys import ROOT
+from sitebuild.media.layout import OUT, media_dir
+from sitebuild.media.scenes import QUALITIES, SCENES
+from sitebuild.media.templates import LANGUAGES, attr, css, fill, fragment, raw, text
+
+UI_TABLE = Path(__file__).resolve().parent / "strings" / "pages.toml"
+SCENE_TABLES = ROOT / "animations" / "strings"
+# Raw HTML is not rewritten by MkDocs, so the gallery's paths are relative to the page's URL:
+# /instructors/ for English, /zh/instructors/ for Chinese (mkdocs-static-i18n does not copy
+# docs/generated/ under /zh/).
+GALLERY_BASE = {"en": "../generated/", "zh": "../../generated/"}
+GALLERY_LABELS = ("duration", "steps", "player", "shows", "download", "embed")
+DECK_MEDIA = ("{scene}.mp4", "{scene}.webm", "poster.png", "{scene}.vtt")  # per scene, in the deck's zip
+ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # a fixed date: the same media give the same zip
+
+
+def scene_table(scene: str) -> Path:
+    """The string table of ``scene`` (what the Manim scene, the deck and the gallery say)."""
+    return SCENE_TABLES / f"{scene}.toml"
+
+
+def tables() -> tuple[Path, ...]:
+    """Every string table the deck and the gallery read."""
+    return (UI_TABLE, *(scene_table(s) for s in SCENES))
+
+
+def ui(lang: str) -> dict[str, str]:
+    """The words of the deck and the gallery in ``lang``."""
+    return strings.load(UI_TABLE)[lang]
+
+
+def scene_title(scene: str, lang: str) -> str:
+    """
+    >>> scene_title("masks", "zh")
+    '图像上的掩码'
+    """
+    return strings.load(scene_table(scene))[lang]["title"]
+
+
+def site_base(url: str | None = None) -> str:
+    """Absolute base URL of docs/generated/ on the deployed site, for the embed snippets: from
+    ``url``, by default ``SITE_URL`` (as mkdocs.yml reads it, when called), else a placeholder
+    the page tells readers to replace.
+
+    >>> site_base("https://example.org/flows/"), site_base("")
+    ('https://example.org/flows/generated/', 'https://YOUR-SITE/generated/')
+    """
+    url = os.environ.get("SITE_URL", "") if url is None else url
+    return (url.rstrip("/") or "https://YOUR-SITE") + "/generated/"
+
+
+def _record(generated: Path, scene: str, lang: str) -> dict:
+    return json.loads((media_dir(generated, scene, lang, "preview") / "steps.json").read_text(encoding="utf-8"))
+
+
+# --- the offline lecture deck ---------------------------------------------------------------------
+
+
+def deck_scenes(generated: Path, lang: str, base: str) -> list[dict]:
+    """What the deck plays: per scene its title, media (``base`` is the path from the deck to
+    ``<generated>/animations/``), duration and steps, from the preview renders' ``steps.json``."""
+    out = []
+    for scene in SCENES:
+        record, rel = _record(generated, scene, lang), f"{base}{scene}/{lang}/preview/"
+        out.append(
+            {
+                "scene": scene,
+                "title": scene_title(scene, lang),
+                "src": rel + f"{scene}.mp4",
+                "webm": rel + f"{scene}.webm",
+                "poster": rel + "poster.png",
+                "duration": record["duration"],
+                "steps": [{k: s[k] for k in ("start", "label", "narration")} for s in record["steps"]],
+            }
+        )
+    return out
+
+
+def deck_page(lang: str, scenes: list[dict]) -> str:
+    """The deck: one page, no external resources; →/space plays to the next step and pauses, ←
+    goes back, f is full screen, c shows the narration. ``scenes`` is :func:`deck_scenes`."""
+    words = ui(lang)
+    data = json.dumps(scenes, ensure_ascii=False).replace("</", "<\\/")  # cannot end the <script>
+    return fill(
+        "deck.html",
+        html_lang=attr(LANGUAGES[lang]["html"]),
+        title=text(words["deck.title"]),
+        css=css(),
+        back=text(words["deck.back"]),
+        keys=text(words["deck.keys"]),
+        next=text(words["deck.next"]),
+        data=data,
+        script=raw("deck.js", "</script"),
+    )
+
+
+def deck_zip(archive: Path, page: Path, generated: Path, lang: str) -> Path:
+    """The deck ``page`` with every scene's preview media and a README, laid out as on the site
+    (``animations/deck/<lang>/index.html``), with fixed dates: unzip and open, no network."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+
+        def add(name: str, data: bytes | str) -> None:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+
+        add(f"{OUT}/deck/{lang}/index.html", page.read_bytes())
+        for scene in SCENES:
+            folder = media_dir(generated, scene, lang, "preview")
+            for pattern in DECK_MEDIA:
+                name = pattern.format(scene=scene)
+                add(f"{OUT}/{scene}/{lang}/preview/{name}", (folder / name).read_bytes())
+        add("README.txt", ui(lang)["deck.readme"])
+    return archive
+
+
+# --- the instructors' gallery ---------------------------------------------------------------------
+
+
+def _size(path: Path) -> str:
+    n = path.stat().st_size
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+def _downloads(generated: Path, scene: str, lang: str, base: str) -> list[str]:
+    """One ``<li>`` per quality rendered, linking every file of it that exists."""
+    files = ((f"{scene}.mp4", "MP4"), (f"{scene}.webm", "WebM"), (f"{scene}.gif", "GIF"), ("poster.png", "PNG"),
+             (f"{scene}.vtt", "WebVTT"))  # fmt: skip
+    items = []
+    for quality, q in QUALITIES.items():
+        folder = media_dir(generated, scene, lang, quality)
+        if not (folder / f"{scene}.mp4").exists():
+            continue
+        rel = f"{base}{OUT}/{scene}/{lang}/{quality}/"
+        links = [
+            fragment("gallery-link.html", href=attr(rel + name), kind=kind, size=_size(folder / name))
+            for name, kind in files
+            if (folder / name).exists()
+        ]
+        items.append(
+            fragment("gallery-download.html", quality=quality, width=q["width"], height=q["height"], fps=q["fps"],
+                     links=" · ".join(links))
+        )  # fmt: skip
+    return items
+
+
+def gallery_markdown(generated: Path, lang: str, base: str, site: str = "") -> str:
+    """One section per scene: poster and player, duration, steps, what it shows, downloads (every
+    format and quality that exists), and copyable ``<video>``/iframe snippets. ``base`` is the path
+    from the page to ``docs/generated/`` on the site, ``site`` the absolute one (:func:`site_base`)."""
+    words, preview, hd = ui(lang), QUALITIES["preview"], QUALITIES["hd"]
+    parts = []
+    for scene in SCENES:
+        record = _record(generated, scene, lang)
+        has_hd = (media_dir(generated, scene, lang, "hd") / f"{scene}.mp4").exists()
+        hd_note = words["gallery.hd_missing"].format(scene=scene, width=hd["width"], height=hd["height"], fps=hd["fps"])
+        parts.append(
+            fill(
+                "gallery.md",
+                title=text(scene_title(scene, lang)),
+                anchor=scene.replace("_", "-"),
+                scene=attr(scene),
+                lang=attr(lang),
+                language=attr(LANGUAGES[lang]["name"]),
+                width=preview["width"],
+                height=preview["height"],
+                rel=attr(f"{base}{OUT}/{scene}/{lang}/preview/"),
+                embed=attr(f"{site}{OUT}/{scene}/{lang}/preview/"),
+                duration=f"{record['duration']:.1f}",
+                steps=text(" → ".join(s["label"] for s in record["steps"])),
+                shows=text(" ".join(s["narration"] for s in record["steps"])),
+                downloads="\n".join(_downloads(generated, scene, lang, base)),
+                hd_note="" if has_hd else f"\n\n{hd_note}",
+                **{f"{k}_label": text(words[f"gallery.{k}"]) for k in GALLERY_LABELS},
+            )
+        )
+    return "\n".join(parts)
