@@ -434,7 +434,8 @@ def build(
 
     def args(name: str) -> tuple:
         deps = {d: [str(p) for p in outputs[d]] for d in registry[name].depends}
-        return name, todo[name][0], str(generated), str(cache), deps
+        stale = todo[name][0]
+        return name, stale if registry[name].strings else langs, str(generated), str(cache), deps
 
     def ready(waiting: list[str]) -> list[str]:
         return [n for n in waiting if all(d in outputs for d in registry[n].depends)]
