@@ -270,11 +270,17 @@ def run_target(
     name: str, langs: tuple[str, ...], generated: str, cache: str, dep_outputs: dict[str, list[str]]
 ) -> tuple[dict[str, list[str]], list[str], float]:
     """Build target ``name`` for ``langs`` (in this process); return ``({part: outputs}, files it
-    read, seconds)``. This is what each worker process runs."""
+    read, seconds)``. This is what each worker process runs.
+
+    A target runs on one thread: the build's parallelism is its processes, one per core, and
+    PyTorch's thread pool on top would oversubscribe the cores; one thread also makes an output
+    the same whether it was built alone or beside others."""
+    from explainer.device import single_thread
+
     t = load_targets()[name]
     ctx = Context(t, Path(generated), Path(cache), langs, {k: [Path(p) for p in v] for k, v in dep_outputs.items()})
     start = time.perf_counter()
-    with reads.recording(ignore=(Path(generated), Path(cache))) as read:
+    with reads.recording(ignore=(Path(generated), Path(cache))) as read, single_thread():
         produced = t.func(ctx)
     seconds = time.perf_counter() - start
     if t.strings:
@@ -290,6 +296,7 @@ def run_target(
 
 
 def _worker_init() -> None:
+    os.environ["OMP_NUM_THREADS"] = "1"  # and one thread in the programs a target runs (Manim, ffmpeg)
     load_targets()  # once per worker process, before its first target
 
 
