@@ -46,7 +46,8 @@ log = logging.getLogger("mkdocs.hooks.i18n_pages")
 
 _HEAD_ALTERNATE = re.compile(r"<link\s+rel=\"alternate\"\s+href=\"[^\"]*\"\s+hreflang=\"[^\"]*\"\s*/?>\s*")
 _TAG = re.compile(r"<(video|audio|source|track|img|iframe|a)\b[^>]*>", re.I)
-_ATTR = re.compile(r"""(\s(?:src|poster|href)\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
+# (a quoted value as "[^"]*": a lazy .*? up to a back-reference crawls through 300 kB data: URLs)
+_ATTR = re.compile(r"""(\s(?:src|poster|href)\s*=\s*)(?:"([^"]*)"|'([^']*)')""", re.I)
 
 BANNERS = {
     "fallback": {
@@ -113,8 +114,9 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
 
     def fix_tag(m: re.Match) -> str:
         def fix_attr(a: re.Match) -> str:
-            new = _resolve(a.group(3), page, files, by_url, lang, default)
-            return a.group(0) if new is None else f"{a.group(1)}{a.group(2)}{new}{a.group(2)}"
+            quote, url = ('"', a.group(2)) if a.group(2) is not None else ("'", a.group(3))
+            new = _resolve(url, page, files, by_url, lang, default)
+            return a.group(0) if new is None else f"{a.group(1)}{quote}{new}{quote}"
 
         return _ATTR.sub(fix_attr, m.group(0))
 

@@ -1,20 +1,23 @@
 """MkDocs hook: Jupyter notebooks as pages in BOTH languages, offline, with a download link.
 
-mkdocs-static-i18n rebuilds every File in its ``on_files`` and turns the notebook pages that
-mkdocs-jupyter had wrapped back into plain assets (upstream issue ultrabug/mkdocs-static-i18n#198),
-so ``notebooks/x.ipynb`` would be copied, not rendered. After i18n has picked the notebook of the
-language being built (``x.ipynb`` for English, ``x.zh.ipynb`` for /zh/, the English one as a
-fallback), this hook turns it back into a documentation page at ``[zh/]notebooks/x/`` and makes
-the language switcher point at the twin page. mkdocs-jupyter then renders it (executing it).
+mkdocs-static-i18n rebuilds every File in its ``on_files`` and would turn notebook pages back into
+plain assets (upstream issue ultrabug/mkdocs-static-i18n#198), so ``notebooks/x.ipynb`` would be
+copied, not rendered. After i18n has picked the notebook of the language being built
+(``x.ipynb`` for English, ``x.zh.ipynb`` for /zh/, the English one as a fallback), this hook turns
+it into a documentation page at ``[zh/]notebooks/x/`` and makes the language switcher point at the
+twin page.
+
+The page is rendered here, with mkdocs-jupyter's converter (``mkdocs_jupyter.convert.nb2html``:
+the notebook is executed, a failing cell fails the build) and the options in ``NB2HTML``. The
+result is cached in .cache/mkdocs-jupyter/<lang>-<hash of explainer/>/, under the key and in the
+format of mkdocs-jupyter's own cache, so a change in the notebook or in the package re-executes
+it. mkdocs-jupyter is not loaded as a plugin: importing it (nbconvert, jupytext) took ~0.7 s of
+every build, and with the HTML cached nothing of it is needed. It is imported on a cache miss.
 
 The rendered notebook HTML is made offline: nbconvert's template loads MathJax 2 and mermaid
 from cdnjs; both are removed (the site's own MathJax 3 typesets notebook math, see
 docs/assets/js/mathjax-config.js). The notebook source of the page's language is copied next to
 the page and linked from the top of it.
-
-mkdocs-jupyter caches the executed HTML keyed on the notebook file only; the cache directory is
-made specific to the language and to the source of ``explainer/`` so a change in the package
-re-executes the notebooks.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ import re
 import shutil
 from pathlib import Path, PurePosixPath
 
+import jsoncache
 import mkdocs.plugins
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 
 log = logging.getLogger("mkdocs.hooks.notebooks")
 
@@ -40,6 +45,23 @@ EXECUTED_TEXT = {
     "zh": "本页内容是在构建网站时运行该 notebook 得到的。",
 }
 
+# mkdocs_jupyter.convert.nb2html() arguments (what the mkdocs-jupyter plugin options were)
+NB2HTML = {
+    "execute": True,  # executed when the cache misses (cached by content + explainer source)
+    "kernel_name": "python3",  # the kernel of the Python running mkdocs (.venv)
+    "theme": "",
+    "allow_errors": False,  # a failing cell fails the build
+    "show_input": True,
+    "no_input": False,
+    "no_prompt": False,
+    "remove_tag_config": {},
+    "highlight_extra_classes": "",
+    "include_requirejs": False,
+    "custom_mathjax_url": "",
+}
+TOC_DEPTH = 3
+_used: set[Path] = set()  # cache files read or written by the current language build
+
 # nbconvert template parts that would fetch from a CDN
 _MATHJAX2 = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 _MODULE_SCRIPT = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?</script>", re.S)
@@ -47,7 +69,7 @@ _REMOTE_TAG = re.compile(r"<(script|link)\b[^>]*\b(?:src|href)=[\"']https?://[^>
 
 
 class NotebookPage(File):
-    """A notebook that MkDocs must treat as a page (rendered by mkdocs-jupyter)."""
+    """A notebook that MkDocs must treat as a page (rendered by ``on_pre_page``)."""
 
     def is_documentation_page(self) -> bool:
         return True
@@ -92,11 +114,8 @@ def _explainer_hash(root: Path) -> str:
     return h.hexdigest()[:12]
 
 
-@mkdocs.plugins.event_priority(-150)  # after i18n's on_config (-100) has set the language
-def on_config(config, **kwargs):
-    jupyter = config.plugins.get("mkdocs-jupyter")
-    if jupyter is None:
-        return config
+def _cache_dir(config) -> Path:
+    """.cache/mkdocs-jupyter/<lang>-<explainer hash>/; other hashes of this language are removed."""
     lang, _ = _i18n(config)
     root = Path(config.config_file_path).resolve().parent
     base = root / ".cache" / "mkdocs-jupyter"
@@ -104,8 +123,49 @@ def on_config(config, **kwargs):
     for old in base.glob(f"{lang}-*") if base.is_dir() else []:
         if old.name != key and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
-    jupyter.config["cache_dir"] = str(base / key)
-    return config
+    return base / key
+
+
+def _cache_key(path: Path) -> str:
+    """mkdocs-jupyter's cache key (``_compute_cache_key``): the notebook's bytes and the options."""
+    h = hashlib.sha256(path.read_bytes())
+    h.update(f"execute={NB2HTML['execute']}".encode())
+    for key in (
+        "kernel_name",
+        "theme",
+        "allow_errors",
+        "show_input",
+        "no_input",
+        "no_prompt",
+        "remove_tag_config",
+        "highlight_extra_classes",
+        "include_requirejs",
+        "custom_mathjax_url",
+    ):
+        h.update(f"{key}={NB2HTML[key]!r}".encode())
+    h.update(f"toc_depth={TOC_DEPTH!r}".encode())
+    return h.hexdigest()
+
+
+def _render_notebook(path: Path, cache: Path) -> dict:
+    """``{"content", "toc_tokens", "title"}`` of the executed notebook, from the cache if there."""
+    _used.add(cache)
+    rendered = jsoncache.read(cache)
+    if rendered is not None:
+        return rendered
+    from mkdocs_jupyter import convert
+    from mkdocs_jupyter.plugin import _get_nb_toc_tokens
+
+    log.info(f"executing and converting {path.name}")
+    content = convert.nb2html(str(path), **NB2HTML)
+    toc_tokens, title = _get_nb_toc_tokens(str(path), TOC_DEPTH)
+    rendered = {"content": content, "toc_tokens": toc_tokens, "title": title}
+    jsoncache.write(cache, rendered)
+    return rendered
+
+
+def on_pre_build(config, **kwargs) -> None:
+    _used.clear()
 
 
 @mkdocs.plugins.event_priority(-200)  # after mkdocs-static-i18n (-100) rebuilt the Files
@@ -145,6 +205,21 @@ def on_files(files: Files, config, **kwargs) -> Files:
     return files
 
 
+def on_pre_page(page, config, files, **kwargs):
+    """Render the notebook instead of reading Markdown (its nav title stays the page title)."""
+    if not isinstance(page.file, NotebookPage):
+        return page
+    cache = _cache_dir(config) / f"{_cache_key(Path(page.file.abs_src_path))}.json"
+
+    def render(config, files) -> None:
+        rendered = _render_notebook(Path(page.file.abs_src_path), cache)
+        page.content = rendered["content"]
+        page.toc = get_toc(rendered["toc_tokens"])
+
+    page.render = render
+    return page
+
+
 def on_page_content(html: str, page, config, files, **kwargs) -> str:
     if not isinstance(page.file, NotebookPage):
         return html
@@ -169,3 +244,10 @@ def on_post_page(output: str, page, config, **kwargs) -> str:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(page.file.abs_src_path, target)
     return output
+
+
+def on_post_build(config, **kwargs) -> None:
+    """Drop the cached renderings of notebook versions that this language build did not use."""
+    for folder in {path.parent for path in _used}:
+        for stale in set(folder.glob("*.json")) - _used:
+            stale.unlink(missing_ok=True)
