@@ -19,191 +19,34 @@ fingerprint of every input of the last complete build, and returns at once when 
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import json
 import os
-import pkgutil
 import sys
 import time
-from collections.abc import Callable
+import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from . import keys, reads, strings
-
-ROOT = keys.ROOT
-GENERATED = ROOT / "docs" / "generated"
-CACHE = ROOT / ".cache" / "pipeline"
-LANGS = ("en", "zh")
-KINDS = ("model", "figure", "export", "table", "animation")
-ALL = "*"  # the part name of a target that is not split by language
-
-# Packages whose modules register targets (every module not starting with "_", imported on
-# demand, in this order). Their __init__ files import nothing: a module's import closure (its key)
-# must not pull in its siblings.
-TARGET_PACKAGES = ("sitebuild.models", "sitebuild.figures", "sitebuild.exports", "sitebuild.tables", "sitebuild.media")
-# Environment variables a target may read (through a callable ``params``): part of the fingerprint.
-ENVIRONMENT = ("SITE_URL",)
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    kind: str
-    func: Callable
-    depends: tuple[str, ...] = ()
-    params: dict | Callable[[], dict] = field(default_factory=dict)  # a callable is asked at build time
-    modules: tuple[str, ...] = ()  # code it runs in another process (Manim scenes)
-    strings: tuple[Path, ...] = ()  # string tables: the target is built and keyed per language
-    default: bool = True  # part of a build of everything (HD renders are on request)
-
-    def parameters(self) -> dict:
-        return self.params() if callable(self.params) else self.params
-
-    def parts(self, langs: tuple[str, ...]) -> tuple[str, ...]:
-        return langs if self.strings else (ALL,)
-
-
-@dataclass
-class Context:
-    """What a target function receives: where to write, its languages and its dependencies' outputs."""
-
-    target: Target
-    generated: Path
-    cache: Path
-    langs: tuple[str, ...]
-    outputs: dict[str, list[Path]]
-
-    @property
-    def params(self) -> dict:
-        return self.target.parameters()
-
-    def dep(self, name: str) -> list[Path]:
-        """Output paths of dependency ``name``."""
-        if name not in self.target.depends:
-            raise KeyError(f"target {self.target.name!r} reads {name!r} but does not declare it in depends=")
-        return self.outputs[name]
-
-    def path(self, *parts: str, cache: bool = False) -> Path:
-        """A path under docs/generated (or the private cache) with its folder created."""
-        p = (self.cache if cache else self.generated).joinpath(*parts)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        return p
-
-
-REGISTRY: dict[str, Target] = {}
-
-
-def target(name: str, kind: str, *, depends=(), params=None, modules=(), strings=(), default=True):
-    """Register ``func(ctx)`` as pipeline target ``name`` (decorator). ``func`` returns its output
-    paths, or, for a target with ``strings`` tables, ``{lang: paths}`` for each of ``ctx.langs``.
-    ``params`` (a dict, or a function returning one at build time, e.g. to read the environment)
-    go into the key; ``modules`` are project modules the target runs in another process."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown target kind {kind!r}; choose one of {KINDS}")
-
-    def register(func):
-        REGISTRY[name] = Target(
-            name,
-            kind,
-            func,
-            tuple(depends),
-            params if callable(params) else dict(params or {}),
-            tuple(modules),
-            tuple(Path(s) for s in strings),
-            default,
-        )
-        return func
-
-    return register
-
-
-def target_modules() -> list[str]:
-    """The modules that register targets, found on disk (nothing imported)."""
-    out = []
-    for package in TARGET_PACKAGES:
-        folder = ROOT.joinpath(*package.split("."))
-        out += [
-            f"{package}.{info.name}" for info in pkgutil.iter_modules([str(folder)]) if not info.name.startswith("_")
-        ]
-    return out
-
-
-def load_targets() -> dict[str, Target]:
-    for module in target_modules():
-        importlib.import_module(module)
-    return REGISTRY
-
-
-def names(kind: str | None = None) -> list[str]:
-    """Registered target names (optionally of one kind), in registration order."""
-    return [n for n, t in load_targets().items() if kind is None or t.kind == kind]
-
-
-# --- keys ----------------------------------------------------------------------------------------
-
-
-def _digest(value) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def inputs(t: Target, dep_keys: dict[str, dict[str, str]], recorded: dict, scanner: keys.Scanner) -> dict:
-    """Everything ``t``'s outputs depend on (see the module docstring), as a JSON-able dict."""
-    modules, external, tools = scanner.closure([t.func.__module__, *t.modules])
-    files = [keys.module_file(m, scanner.root) for m in modules]
-    code = {f.relative_to(scanner.root).as_posix(): keys.file_digest(f) for f in files}
-    return {
-        "code": code,
-        "versions": {**keys.versions(external), **{tool: keys.tool_version(tool) for tool in sorted(tools)}},
-        "reads": {rel: keys.file_digest(scanner.root / rel) for rel in sorted(recorded)},
-        "params": _digest(t.parameters()),
-        "deps": {d: dep_keys[d] for d in t.depends},  # each a {part: key} dict
-        "strings": {
-            lang: strings.digest([scanner.root / p.relative_to(ROOT) for p in t.strings], lang) for lang in LANGS
-        }
-        if t.strings
-        else {},
-    }
-
-
-def part_key(ins: dict, part: str, langs: tuple[str, ...]) -> str:
-    """The key of one part: the shared inputs plus that language's strings (or every language).
-    A dependency built per language contributes its key for this language only, so a Chinese
-    label of a scene rebuilds the Chinese deck and gallery, not the English ones."""
-    shared = {k: v for k, v in ins.items() if k not in ("strings", "deps")}
-    deps = {d: keys_.get(part, keys_) for d, keys_ in ins["deps"].items()}
-    own = ins["strings"].get(part) if part != ALL else list(langs)
-    return _digest([shared, deps, own])
-
-
-def _parts(t: Target, ins: dict, langs: tuple[str, ...]) -> dict[str, str]:
-    """``{part: key}`` of target ``t`` (what its dependents' keys contain)."""
-    return {p: part_key(ins, p, langs) for p in t.parts(langs)}
-
-
-def changes(old: dict | None, new: dict, part: str) -> str:
-    """Which inputs differ between the manifest's record and now, in words.
-
-    >>> changes({"code": {"a.py": "1"}, "params": "p"}, {"code": {"a.py": "2"}, "params": "p"}, "*")
-    'a.py changed'
-    >>> changes(None, {}, "*")
-    'not built before'
-    """
-    if not old:
-        return "not built before"
-    said = []
-    for group in ("code", "reads", "versions", "deps"):
-        a, b = old.get(group, {}), new.get(group, {})
-        said += [f"{k} changed" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-    if old.get("params") != new.get("params"):
-        said.append("parameters changed")
-    if part != ALL and old.get("strings", {}).get(part) != new.get("strings", {}).get(part):
-        said.append(f"{part} strings changed")
-    return ", ".join(said) or "outputs missing or languages changed"
-
+from . import keys, reads
+from .inputs import _digest, _parts, changes, inputs, part_key  # noqa: F401  (part of the API)
+from .registry import (  # noqa: F401  (the pipeline's API: targets register through sitebuild.registry)
+    ALL,
+    CACHE,
+    ENVIRONMENT,
+    GENERATED,
+    KINDS,
+    LANGS,
+    REGISTRY,
+    ROOT,
+    Context,
+    Target,
+    load_targets,
+    names,
+    target,
+    target_modules,
+)
 
 # --- the manifest --------------------------------------------------------------------------------
 
@@ -268,9 +111,10 @@ def _outputs_exist(manifest: dict) -> bool:
 
 def run_target(
     name: str, langs: tuple[str, ...], generated: str, cache: str, dep_outputs: dict[str, list[str]]
-) -> tuple[dict[str, list[str]], list[str], float]:
+) -> tuple[dict[str, list[str]], list[str], float, list[str]]:
     """Build target ``name`` for ``langs`` (in this process); return ``({part: outputs}, files it
-    read, seconds)``. This is what each worker process runs.
+    read, seconds, warnings)``. This is what each worker process runs. Warnings raised while
+    building (e.g. a glyph missing from a font) are returned, so a parallel build reports them.
 
     A target runs on one thread: the build's parallelism is its processes, one per core, and
     PyTorch's thread pool on top would oversubscribe the cores; one thread also makes an output
@@ -281,7 +125,9 @@ def run_target(
     ctx = Context(t, Path(generated), Path(cache), langs, {k: [Path(p) for p in v] for k, v in dep_outputs.items()})
     start = time.perf_counter()
     with reads.recording(ignore=(Path(generated), Path(cache))) as read, single_thread():
-        produced = t.func(ctx)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            produced = t.func(ctx)
     seconds = time.perf_counter() - start
     if t.strings:
         if not isinstance(produced, dict) or set(produced) != set(langs):
@@ -292,7 +138,8 @@ def run_target(
     missing = [p for ps in parts.values() for p in ps if not Path(p).exists()]
     if missing:
         raise RuntimeError(f"pipeline target {name!r} reported outputs it did not write: {missing}")
-    return parts, sorted(read - {str(s.resolve()) for s in t.strings}), seconds
+    said = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    return parts, sorted(read - {str(s.resolve()) for s in t.strings}), seconds, said
 
 
 def _worker_init() -> None:
@@ -325,6 +172,7 @@ class Record:
     seconds: float = 0.0
     parts: tuple[str, ...] = ()
     reason: str = ""
+    warnings: list[str] = field(default_factory=list)  # raised while it built
 
 
 @dataclass
@@ -422,7 +270,7 @@ def build(
         todo[name] = (stale, "forced" if force and name in wanted else changes(entry.get("inputs"), ins, stale[0]), ins)
         return True
 
-    def finish(name: str, parts: dict, read: list[str], seconds: float) -> None:
+    def finish(name: str, parts: dict, read: list[str], seconds: float, said: list[str]) -> None:
         stale, reason, ins = todo[name]
         t = registry[name]
         entry = entries.setdefault(name, {})
@@ -433,11 +281,13 @@ def build(
         entry.setdefault("parts", {})
         for part, paths in parts.items():
             entry["parts"][part] = {"key": part_key(ins, part, langs), "outputs": [_stored(Path(p)) for p in paths]}
-        outputs[name], records[name] = outputs_of(t), Record(name, "built", seconds, stale, reason)
+        outputs[name], records[name] = outputs_of(t), Record(name, "built", seconds, stale, reason, said)
         _write_manifest(cache, manifest)
         if progress:
-            said = "" if stale == (ALL,) else f" [{', '.join(stale)}]"
-            print(f"[pipeline] built {name}{said} in {seconds:.1f} s ({reason})", file=sys.stderr)
+            langs_said = "" if stale == (ALL,) else f" [{', '.join(stale)}]"
+            print(f"[pipeline] built {name}{langs_said} in {seconds:.1f} s ({reason})", file=sys.stderr)
+            for warning in said:
+                print(f"[pipeline]   warning: {warning}", file=sys.stderr)
 
     def args(name: str) -> tuple:
         deps = {d: [str(p) for p in outputs[d]] for d in registry[name].depends}

@@ -105,6 +105,14 @@ def test_a_change_in_one_figure_module_rebuilds_that_figure_only(baseline, copy)
     assert changed(baseline, pipeline.plan(root=copy)) == {"masks": {"en", "zh"}}
 
 
+def test_the_scheduler_is_not_an_input(baseline, copy):
+    """Targets register through sitebuild.registry; how the pipeline schedules them (pipeline.py)
+    produces no output, so editing it rebuilds nothing."""
+    path = copy / "sitebuild" / "pipeline.py"
+    path.write_text(path.read_text() + "\n# an edit\n")
+    assert changed(baseline, pipeline.plan(root=copy)) == {}
+
+
 def test_a_chinese_string_rebuilds_the_chinese_figure_only(baseline, copy):
     path = copy / "sitebuild" / "figures" / "strings" / "masks.toml"
     text = path.read_text(encoding="utf-8")
@@ -218,3 +226,21 @@ def test_bad_requests_name_the_problem():
         pipeline.build(skip=("movies",), progress=False)
     with pytest.raises(ValueError, match="lang must be"):
         pipeline.build(lang="fr", progress=False)
+
+
+def test_a_targets_warnings_come_back_from_its_process(tmp_path):
+    """A worker process's warnings would be lost on its stderr: run_target returns them."""
+    import warnings
+
+    @pipeline.target("test:warns", "table")
+    def warns(ctx):
+        warnings.warn("a glyph is missing", UserWarning, stacklevel=1)
+        path = ctx.path("tables", "w.md")
+        path.write_text("w")
+        return [path]
+
+    try:
+        parts, read, seconds, said = pipeline.run_target("test:warns", ("en",), str(tmp_path), str(tmp_path), {})
+    finally:
+        del pipeline.REGISTRY["test:warns"]
+    assert said == ["UserWarning: a glyph is missing"] and parts["*"] == [str(tmp_path / "tables" / "w.md")]

@@ -13,7 +13,7 @@ from explainer.images.evaluate import scale_map, trace_scales
 from explainer.images.models import DIGITS_LEVELS
 from explainer.images.training import DIMS, digits_data
 from sitebuild.models.digits import MODEL_NAMES, seed_checkpoints
-from sitebuild.pipeline import target
+from sitebuild.registry import target
 
 EXPORT_IMAGE_INDEX = 0  # which test digit (of seed 0's split) the export follows
 

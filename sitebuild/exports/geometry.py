@@ -16,7 +16,7 @@ from explainer.flow import standard_normal_log_prob
 from explainer.transforms import AffineCoupling
 from explainer.transforms.masks import alternating_mask, channel_mask, checkerboard_mask
 from sitebuild.exports._common import _np, _save, polygon_area
-from sitebuild.pipeline import target
+from sitebuild.registry import target
 
 # --- 1. change of variables --------------------------------------------------------------------
 

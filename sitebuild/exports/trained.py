@@ -13,7 +13,7 @@ import torch
 
 from explainer import checkpoints, datasets
 from sitebuild.exports._common import WINDOW, _np, _save
-from sitebuild.pipeline import target
+from sitebuild.registry import target
 
 # --- 5. a trained RealNVP, layer by layer --------------------------------------------------------
 

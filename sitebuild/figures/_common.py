@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sitebuild import strings
-from sitebuild.pipeline import Context, target
+from sitebuild.registry import Context, target
 
 TABLES = Path(__file__).resolve().parent / "strings"
 
@@ -64,6 +64,8 @@ def out_dir(ctx: Context) -> Path:
     return ctx.generated / "figures"
 
 
-def draw_all(ctx: Context, make: Callable, data) -> dict[str, list[Path]]:
-    """``make(lang, out_dir, data)`` for each of ``ctx.langs``: the outputs by language."""
-    return {lang: [make(lang, out_dir(ctx), data)] for lang in ctx.langs}
+def draw_all(ctx: Context, make: Callable, data, svg: bool = False) -> dict[str, list[Path]]:
+    """``make(lang, out_dir, data)`` for each of ``ctx.langs``: the outputs by language (with the
+    vector version next to each PNG when the figure writes one, ``svg=True``)."""
+    pngs = {lang: make(lang, out_dir(ctx), data) for lang in ctx.langs}
+    return {lang: [png, png.with_suffix(".svg")] if svg else [png] for lang, png in pngs.items()}

@@ -26,7 +26,7 @@ from matplotlib.patches import Rectangle
 from explainer.transforms import AdditiveCoupling, AffineCoupling, SplineCoupling
 from explainer.transforms.masks import alternating_mask
 from sitebuild.figures import style
-from sitebuild.figures._common import figure_target, labels, out_dir
+from sitebuild.figures._common import draw_all, figure_target, labels
 
 NAME = "coupling_jacobians"
 KINDS = ("additive", "affine", "spline")
@@ -164,5 +164,4 @@ def make(lang: str, out_dir: str | Path, data: list[LayerJacobian]) -> Path:
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
     data = compute()
-    pngs = {lang: make(lang, out_dir(ctx), data) for lang in ctx.langs}
-    return {lang: [png, png.with_suffix(".svg")] for lang, png in pngs.items()}
+    return draw_all(ctx, make, data, svg=True)

@@ -20,7 +20,7 @@ from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 from explainer.transforms.image import Squeeze
 from explainer.transforms.masks import alternating_mask, channel_mask, checkerboard_mask
 from sitebuild.figures import style
-from sitebuild.figures._common import figure_target, labels, out_dir
+from sitebuild.figures._common import draw_all, figure_target, labels
 
 NAME = "masks"
 SQUEEZE_COLORS = ("#8172b3", "#55a868", "#c44e52", "#ccb974")
@@ -177,5 +177,4 @@ def make(lang: str, out_dir: str | Path, data: Masks) -> Path:
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
     data = compute()
-    pngs = {lang: make(lang, out_dir(ctx), data) for lang in ctx.langs}
-    return {lang: [png, png.with_suffix(".svg")] for lang, png in pngs.items()}
+    return draw_all(ctx, make, data, svg=True)

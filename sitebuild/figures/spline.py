@@ -25,7 +25,7 @@ from explainer.transforms.splines import (
     rational_quadratic_spline,
 )
 from sitebuild.figures import style
-from sitebuild.figures._common import figure_target, labels, out_dir
+from sitebuild.figures._common import draw_all, figure_target, labels
 
 NAME = "spline"
 BINS, BOUND, SEED = 6, 3.0, 3
@@ -180,5 +180,4 @@ def make(lang: str, out_dir: str | Path, data: Spline) -> Path:
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
     data = compute()
-    pngs = {lang: make(lang, out_dir(ctx), data) for lang in ctx.langs}
-    return {lang: [png, png.with_suffix(".svg")] for lang, png in pngs.items()}
+    return draw_all(ctx, make, data, svg=True)

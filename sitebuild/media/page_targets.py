@@ -16,7 +16,7 @@ from pathlib import Path
 from sitebuild.media import pages
 from sitebuild.media.layout import deck_dir, gallery_file
 from sitebuild.media.names import DECK, GALLERY, previews
-from sitebuild.pipeline import Context, target
+from sitebuild.registry import Context, target
 
 
 @target(DECK, "animation", depends=previews(), strings=pages.tables())

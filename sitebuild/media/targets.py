@@ -27,7 +27,7 @@ from sitebuild.media.layout import measures_file, media_dir
 from sitebuild.media.names import scene_target
 from sitebuild.media.player import player_page
 from sitebuild.media.scenes import QUALITIES, SCENES
-from sitebuild.pipeline import Context, target
+from sitebuild.registry import Context, target
 
 
 def make_media(ctx: Context, scene: str, lang: str, quality: str, exports: list[Path]) -> list[Path]:

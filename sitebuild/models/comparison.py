@@ -41,7 +41,7 @@ import torch
 from explainer import datasets
 from explainer.matching.solvers import STAGES
 from explainer.metrics import energy_distance
-from sitebuild.pipeline import CACHE, target
+from sitebuild.registry import CACHE, target
 
 METHODS = ("realnvp", "nsf", "fm")
 DATASETS = ("circles", "moons", "8gaussians", "checkerboard")

@@ -13,7 +13,7 @@ from pathlib import Path
 from explainer import checkpoints
 from explainer.device import single_thread
 from explainer.images.training import BUDGETS, SEEDS, TEST_DRAWS, train_digits
-from sitebuild.pipeline import target
+from sitebuild.registry import target
 
 BUDGET = "quick"  # what the site shows; `full` is 4x the steps (train_digits(..., budget="full"))
 MODEL_NAMES = {"realnvp-image": "realnvp-digits", "glow": "glow-digits"}  # builder -> target name

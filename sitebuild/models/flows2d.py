@@ -31,7 +31,7 @@ from explainer.device import single_thread
 from explainer.flow import Flow
 from explainer.train import evaluate_nll, fit
 from explainer.transforms.coupling import AffineCoupling
-from sitebuild.pipeline import target
+from sitebuild.registry import target
 
 # The moons models: one budget for all of them (~20 s each for 8 layers on one core).
 MOONS_FLOW = {"layers": 8, "hidden": 128, "depth": 2}

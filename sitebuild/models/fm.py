@@ -19,7 +19,7 @@ from explainer import checkpoints, datasets
 from explainer.device import single_thread
 from explainer.matching.experiment import EVAL_SOLVER, nll, train_fm
 from explainer.matching.velocity import VelocityMLP
-from sitebuild.pipeline import target
+from sitebuild.registry import target
 
 FM_DATASETS = ("8gaussians", "moons")
 FM_NET = {"hidden": 128, "depth": 3, "act": "silu", "time_embedding": "concat"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sitebuild.pipeline import ROOT, target
+from sitebuild.registry import ROOT, target
 
 PEERS_JSON = ROOT / "benchmarks" / "results" / "peers.json"
 

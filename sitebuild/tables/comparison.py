@@ -8,7 +8,7 @@ import statistics
 from pathlib import Path
 
 from sitebuild.models.comparison import LABELS, METHODS, results_path
-from sitebuild.pipeline import GENERATED, target
+from sitebuild.registry import GENERATED, target
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:

@@ -11,7 +11,7 @@ from explainer import checkpoints
 from explainer.images.models import DIGITS_LEVELS
 from explainer.images.training import DIMS, TEST_DRAWS
 from sitebuild.models.digits import MODEL_NAMES, seed_checkpoints
-from sitebuild.pipeline import target
+from sitebuild.registry import target
 
 TABLE_TEXT = {
     "en": {
