@@ -76,25 +76,28 @@ def _write_manifest(cache: Path, manifest: dict) -> None:
     os.replace(partial, path)  # atomic: a concurrent reader never sees half a file
 
 
-def fingerprint(manifest: dict, request: dict) -> str:
-    """A digest of every input any target can have: all project sources and data files, the files
-    the targets read, the tracked versions, and the request. Equal to the one stored by the last
-    complete build (and every output present) means nothing can be stale."""
-    files = []
+def _stats(manifest: dict) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every project file and of every file a target recorded reading."""
+    stats = {}
     for package in keys.PROJECT:
         for p in sorted((ROOT / package).rglob("*")):
             if p.is_file() and "__pycache__" not in p.parts:
                 st = p.stat()
-                files.append((p.relative_to(ROOT).as_posix(), st.st_size, st.st_mtime_ns))
-    recorded = sorted({r for e in manifest.get("targets", {}).values() for r in e.get("reads", {})})
-    for rel in recorded:
-        p = ROOT / rel
-        st = p.stat() if p.exists() else None
-        files.append((rel, st.st_size if st else -1, st.st_mtime_ns if st else -1))
+                stats[p.relative_to(ROOT).as_posix()] = (st.st_size, st.st_mtime_ns)
+    for rel in sorted({r for e in manifest.get("targets", {}).values() for r in e.get("reads", {})}):
+        st = (ROOT / rel).stat() if (ROOT / rel).exists() else None
+        stats[rel] = (st.st_size, st.st_mtime_ns) if st else (-1, -1)
+    return stats
+
+
+def fingerprint(stats: dict, request: dict) -> str:
+    """A digest of every input any target can have: the files of :func:`_stats`, the tracked
+    versions, ffmpeg, the environment the targets read, and the request. Equal to the one stored
+    by the last complete build (and every output present) means nothing can be stale."""
     tracked = keys.versions(set(keys.DISTRIBUTIONS))
     tools = {t: keys.tool_stamp(t) for t in ("ffmpeg",)}
     environment = {name: os.environ.get(name) for name in ENVIRONMENT}
-    return _digest([files, tracked, tools, environment, request, sys.version])
+    return _digest([sorted(stats.items()), tracked, tools, environment, request, sys.version])
 
 
 def _outputs_exist(manifest: dict) -> bool:
@@ -227,8 +230,12 @@ def build(
     generated, cache = Path(generated), Path(cache)
     manifest = _read_manifest(cache)
     request = {"names": sorted(names_ or []), "langs": langs, "skip": sorted(skip), "generated": _stored(generated)}
-    stamp = fingerprint(manifest, request)
-    if not force and manifest.get("fingerprint", {}).get(_digest(request)) == stamp and _outputs_exist(manifest):
+    before = _stats(manifest)
+    if (
+        not force
+        and manifest.get("fingerprint", {}).get(_digest(request)) == fingerprint(before, request)
+        and _outputs_exist(manifest)
+    ):
         outputs = [
             ROOT / p
             for n in manifest.get("complete", {}).get(_digest(request), [])
@@ -326,7 +333,12 @@ def build(
                 pool.shutdown(cancel_futures=True)
 
     manifest.setdefault("complete", {})[_digest(request)] = order
-    manifest.setdefault("fingerprint", {})[_digest(request)] = fingerprint(manifest, request)
+    after = _stats(manifest)
+    fingerprints = manifest.setdefault("fingerprint", {})
+    if all(after[f] == before[f] for f in before if f in after):  # nothing was edited while it built
+        fingerprints[_digest(request)] = fingerprint(after, request)
+    else:  # the outputs may be from the older sources: the next build checks every key
+        fingerprints.pop(_digest(request), None)
     _write_manifest(cache, manifest)
     result = Result([p for n in order for p in outputs[n]], [records[n] for n in order])
     if progress:

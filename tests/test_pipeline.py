@@ -244,3 +244,26 @@ def test_a_targets_warnings_come_back_from_its_process(tmp_path):
     finally:
         del pipeline.REGISTRY["test:warns"]
     assert said == ["UserWarning: a glyph is missing"] and parts["*"] == [str(tmp_path / "tables" / "w.md")]
+
+
+def test_an_edit_during_a_build_leaves_no_fingerprint(tmp_path, monkeypatch):
+    """If a source changes while targets build, their outputs may come from the older source: the
+    build must not store a fingerprint, so the next build checks every key."""
+    real_stats, calls = pipeline._stats, []
+
+    def stats(manifest):
+        out = real_stats(manifest)
+        calls.append(1)
+        if len(calls) == 2:  # after the build: one file looks edited
+            out["sitebuild/tables/benchmark.py"] = (0, 0)
+        return out
+
+    monkeypatch.setattr(pipeline, "_stats", stats)
+    cache = tmp_path / "cache"
+    pipeline.build(["table:benchmark"], generated=tmp_path / "gen", cache=cache, progress=False, jobs=1)
+    assert json.loads((cache / "manifest.json").read_text()).get("fingerprint") == {}
+    monkeypatch.setattr(pipeline, "_stats", real_stats)
+    again = pipeline.build(["table:benchmark"], generated=tmp_path / "gen", cache=cache, progress=False, jobs=1)
+    assert not again.fresh and not again.built  # every key checked, all cached
+    third = pipeline.build(["table:benchmark"], generated=tmp_path / "gen", cache=cache, progress=False, jobs=1)
+    assert third.fresh

@@ -18,11 +18,8 @@ __all__ = [
     "InvertibleLinear",
 ]
 
-try:  # image transforms (Squeeze, InvConv1x1, ActNorm, Dequantize, Logit, ...)
-    from .image import *  # noqa: F401,F403
-    from .image import __all__ as _image_all
+# image transforms: Squeeze, InvConv1x1, ActNorm, Dequantize, Logit, MultiScale, Split, ...
+from .image import *  # noqa: E402,F401,F403
+from .image import __all__ as _image_all  # noqa: E402
 
-    __all__ += list(_image_all)
-except ImportError as _error:  # pragma: no cover - only while image.py is being written
-    if "image" not in str(_error):
-        raise
+__all__ += list(_image_all)
