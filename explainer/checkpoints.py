@@ -1,15 +1,9 @@
 r"""One checkpoint format and one loader for every trained model of the package.
 
-A checkpoint is a ``torch.save`` dictionary
-
-.. code-block:: python
-
-    {"format": 1,
-     "builder": "realnvp",          # a name in BUILDERS: how to rebuild the module
-     "kwargs": {...},               # BUILDERS[builder](**kwargs) gives an untrained twin
-     "state_dict": {...},           # its weights (on the CPU)
-     "meta": {...}}                 # what training recorded: loss history, test NLL, timing, ...
-
+A checkpoint is a ``torch.save`` dictionary with five keys: ``format`` (1), ``builder`` (a name
+in :data:`BUILDERS`: how to rebuild the module), ``kwargs`` (``BUILDERS[builder](**kwargs)`` gives
+an untrained twin), ``state_dict`` (its weights, on the CPU) and ``meta`` (what training recorded:
+loss history, test NLL, timing, ...);
 and :func:`load` turns it back into the module (eval mode) and its ``meta``, whatever the model:
 a 2D coupling flow, a flow-matching velocity field or an image flow.
 

@@ -7,7 +7,9 @@ http.server on 127.0.0.1. For every page:
 - after MathJax has finished (``MathJax.startup.promise``), no raw ``$$``, ``\\(``, ``\\[`` or
   ``\\begin`` left in the text, and no MathJax error box;
 - every image decodes (naturalWidth > 0); every video source and poster is served (HTTP 200);
-- no request to any host other than 127.0.0.1 (all requests are intercepted and recorded).
+- no request to any host other than 127.0.0.1 (all requests are intercepted and recorded);
+- reflowed at 390 px (a phone), the page does not scroll sideways: only boxes that scroll on
+  their own (display math, long inline formulas, code, tables) may be wider.
 Plus: the language switcher goes to the twin page and back, search finds pages from an English and
 a Chinese query, and screenshots of a math page and a notebook page in each language go to
 artifacts/screenshots/.
@@ -178,6 +180,21 @@ MEDIA_JS = r"""() => {
 }"""
 
 
+# phones: nothing scrolls sideways at 390 px (long equations, code and tables scroll in their box)
+OVERFLOW_JS = r"""() => {
+  const boxed = el => { for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+    const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
+    return false; };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > window.innerWidth + 1 && !boxed(el)) {
+      out.push(el.tagName + ': ' + el.textContent.trim().slice(0, 60)); if (out.length > 2) break; }
+  }
+  return {width: document.documentElement.scrollWidth, culprits: out};
+}"""
+
+
 @pytest.mark.parametrize("lang,slug", PAGES, ids=[f"{lang}:/{slug}" for lang, slug in PAGES])
 def test_page(visit, lang, slug):
     v = visit(lang)
@@ -201,6 +218,11 @@ def test_page(visit, lang, slug):
     if not html_lang.startswith(expected_lang):
         problems.append(f"<html lang={html_lang!r}>, expected {expected_lang}")
     problems += [f"request to another host: {u}" for u in v.external]
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the same page, reflowed
+    page.wait_for_timeout(100)
+    phone = page.evaluate(OVERFLOW_JS)
+    if phone["width"] > 391:
+        problems.append(f"scrolls sideways on a phone: {phone['width']} px wide at 390 px: {phone['culprits']}")
     assert not problems, f"/{path}:\n  - " + "\n  - ".join(problems)
 
 
