@@ -18,6 +18,7 @@ normflows torchcfm flow_matching POT torchdiffeq``. Run:
 
     python benchmarks/peers.py                      # full: 2,500 steps, 3 seeds (long on 2 cores)
     python benchmarks/peers.py --steps 100 --seeds 0 --out /tmp/peers.json    # a quick check
+    python benchmarks/peers.py --only spline --merge    # re-measure one model, keep the rest
 
 It prints ratios and writes ``benchmarks/results/peers.json`` (machine and date inside), which
 the pipeline target ``table:benchmark`` renders into docs/generated/tables/benchmark(.zh).md.
@@ -411,7 +412,7 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=2500)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--data", choices=datasets.NAMES, default="8gaussians")
-    parser.add_argument("--only", choices=("coupling", "fm"), default=None)
+    parser.add_argument("--only", choices=("coupling", "affine", "spline", "fm"), default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "peers.json"))
     parser.add_argument(
@@ -425,8 +426,9 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     runs: dict = {}
-    if args.only in (None, "coupling"):
-        for kind in ("affine", "spline"):
+    kinds = [k for k in ("affine", "spline") if args.only in (None, "coupling", k)]
+    if kinds:
+        for kind in kinds:
             runs.setdefault("coupling", {})[kind] = []
             for seed in args.seeds:
                 r = coupling(kind, seed, args.steps, args.data)
@@ -461,7 +463,7 @@ def main(argv=None) -> int:
         for key in ("steps", "seeds", "data", "threads"):
             if previous[key] != getattr(args, key):
                 raise SystemExit(f"--merge needs the same --{key} as {out} ({previous[key]}), got {getattr(args, key)}")
-        runs = {**previous["runs"], **runs}
+        runs = {part: {**previous["runs"].get(part, {}), **runs.get(part, {})} for part in {*previous["runs"], *runs}}
         parts = {**previous.get("parts", {}), **parts}
     summary = summarise(runs)
     result = {

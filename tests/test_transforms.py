@@ -135,3 +135,18 @@ def test_float32_matches_float64_closely():
     z64, ld64 = t64(x)
     z32, ld32 = t32(x.float())
     assert (z32.double() - z64).abs().max() < 1e-4 and (ld32.double() - ld64).abs().max() < 1e-4
+
+
+def test_spline_knots_come_from_the_raw_parameters_in_float64():
+    """Everything from the raw bin sizes on, the softmax included, runs in float64 for float32
+    inputs: float32 bin fractions move the knots in ~1e-6 steps, and a trained NSF then
+    round-trips about 7x worse (measured: 4.7e-5 against 6.7e-6 on 20k points)."""
+    from explainer.transforms import splines
+
+    u = torch.randn(100, 2, 8) * 3
+    assert torch.equal(splines.knots(u, 5.0, 1e-3, torch.float64), splines.knots(u.double(), 5.0, 1e-3))
+    x = torch.randn(100, 2) * 3
+    w, h, d = torch.randn(100, 2, 8), torch.randn(100, 2, 8), torch.randn(100, 2, 7)
+    y, ld = splines.rational_quadratic_spline(x, w, h, d)
+    y64, ld64 = splines.rational_quadratic_spline(x.double(), w.double(), h.double(), d.double())
+    assert torch.equal(y, y64.float()) and torch.equal(ld, ld64.float())

@@ -11,10 +11,14 @@ ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "elu": nn.ELU,
 
 
 def activation(name: str) -> nn.Module:
-    """Return a fresh activation module by name (``relu``, ``silu``, ``tanh``, ``elu``, ``gelu``)."""
+    """Return a fresh activation module by name (``relu``, ``silu``, ``tanh``, ``elu``, ``gelu``).
+
+    ReLU works in place: it follows a linear layer whose output nothing else reads, and its
+    backward needs only its output, so one activation-sized buffer per layer is saved.
+    """
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
-    return ACTIVATIONS[name]()
+    return nn.ReLU(inplace=True) if name == "relu" else ACTIVATIONS[name]()
 
 
 def _zero_last(layer: nn.Module) -> None:

@@ -231,7 +231,7 @@ class AffineCoupling(Coupling):
         t = params[:, 1]
         if inverse:
             return (x_b - t) * torch.exp(-s), -s
-        return x_b * torch.exp(s) + t, s
+        return torch.addcmul(t, x_b, torch.exp(s)), s
 
 
 class SplineCoupling(Coupling):

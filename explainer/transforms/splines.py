@@ -28,20 +28,37 @@ MIN_DERIVATIVE = 1e-3
 DERIVATIVE_SHIFT = math.log(math.expm1(1.0 - MIN_DERIVATIVE))
 
 
-def _knots(unnormalized: torch.Tensor, bound: float, minimum: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Bin sizes (softmax, floored at ``minimum``) and the K+1 knot positions on [-B, B]."""
+def knots(unnormalized: torch.Tensor, bound: float, minimum: float, dtype: torch.dtype | None = None) -> torch.Tensor:
+    r"""The ``K + 1`` knot positions on :math:`[-B, B]` from ``K`` raw bin sizes: bin fractions
+    :math:`m + (1 - mK)\,\mathrm{softmax}(\cdot)` (each at least ``minimum``), summed up and
+    scaled to :math:`[-B, B]`, all in ``dtype`` (default the input's); the end knots are exactly
+    :math:`\pm B`.
+
+    >>> knots(torch.zeros(4), bound=2.0, minimum=1e-3).tolist()
+    [-2.0, -1.0, 0.0, 1.0, 2.0]
+    """
     k = unnormalized.shape[-1]
-    fractions = minimum + (1 - minimum * k) * torch.softmax(unnormalized, dim=-1)
-    knots = F.pad(torch.cumsum(fractions, dim=-1), (1, 0), value=0.0)
-    knots = 2 * bound * knots - bound
-    knots = torch.cat(
-        [torch.full_like(knots[..., :1], -bound), knots[..., 1:-1], torch.full_like(knots[..., :1], bound)], dim=-1
-    )
-    return knots[..., 1:] - knots[..., :-1], knots
+    fractions = _softmax(unnormalized.to(dtype or unnormalized.dtype)).mul(1 - minimum * k).add(minimum)
+    inner = torch.cumsum(fractions[..., :-1], dim=-1).mul(2 * bound).sub(bound)
+    return F.pad(F.pad(inner, (1, 0), value=-bound), (0, 1), value=bound)
 
 
-def _gather(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    return values.gather(-1, index).squeeze(-1)
+def _softmax(u: torch.Tensor) -> torch.Tensor:
+    """Softmax over the last (short) axis. Same values as ``torch.softmax``, ~2x faster here for
+    K ~ 8 bins; the shift by the max is a constant (softmax is shift-invariant), so no gradient."""
+    e = torch.exp(u - u.detach().amax(dim=-1, keepdim=True))
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def knot_derivatives(unnormalized: torch.Tensor, min_derivative: float = MIN_DERIVATIVE) -> torch.Tensor:
+    r"""The ``K + 1`` knot derivatives: :math:`\delta = m + \mathrm{softplus}(\cdot + c)` inside, 1 at
+    the two ends (so the spline joins its identity tails smoothly).
+
+    >>> knot_derivatives(torch.zeros(3, dtype=torch.float64)).tolist()   # zero raw parameters: slopes 1
+    [1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    interior = F.softplus(unnormalized + DERIVATIVE_SHIFT).add(min_derivative)
+    return F.pad(interior, (1, 1), value=1.0)
 
 
 def check_spline_parameters(
@@ -123,35 +140,39 @@ def rational_quadratic_spline(
     )
     if x.dtype in (torch.float32, torch.float16, torch.bfloat16):
         # The knots are cumulative sums and the inverse solves a quadratic: in float32 their
-        # rounding errors reach ~1e-5 after a few layers. The arithmetic is elementwise and cheap
-        # next to the conditioner, so do it in float64 and round once at the end.
-        y, logabsdet = rational_quadratic_spline(
-            x.double(),
-            unnormalized_widths.double(),
-            unnormalized_heights.double(),
-            unnormalized_derivatives.double(),
-            inverse=inverse,
-            bound=bound,
-            min_bin_width=min_bin_width,
-            min_bin_height=min_bin_height,
-            min_derivative=min_derivative,
+        # rounding errors reach ~1e-5 after a few layers. So compute in float64 and round once.
+        # (All of it, the softmax included: float32 bin fractions move the knots in steps of
+        # ~1e-6 when the inverse sees inputs a rounding error away from the forward's, and a
+        # trained 8-layer NSF then round-trips ~7x worse.)
+        work = torch.float64
+    else:
+        work = x.dtype
+    # Widths and heights go through softmax and cumsum together, as one (..., 2, K) tensor.
+    if min_bin_width == min_bin_height:
+        sizes = knots(torch.stack([unnormalized_widths, unnormalized_heights], dim=-2), bound, min_bin_width, work)
+    else:
+        sizes = torch.stack(
+            [
+                knots(unnormalized_widths, bound, min_bin_width, work),
+                knots(unnormalized_heights, bound, min_bin_height, work),
+            ],
+            dim=-2,
         )
-        return y.to(x.dtype), logabsdet.to(x.dtype)
-    inside = (x >= -bound) & (x <= bound)
-    x_in = x.clamp(-bound, bound)
+    derivatives = knot_derivatives(unnormalized_derivatives.to(work), min_derivative)
+    table = torch.cat([sizes, derivatives.unsqueeze(-2)], dim=-2)  # rows: x knots, y knots, slopes
 
-    widths, x_knots = _knots(unnormalized_widths, bound, min_bin_width)
-    heights, y_knots = _knots(unnormalized_heights, bound, min_bin_height)
-    interior = min_derivative + F.softplus(unnormalized_derivatives + DERIVATIVE_SHIFT)
-    derivatives = F.pad(interior, (1, 1), value=1.0)  # boundary derivatives 1: linear tails
-
-    knots = y_knots if inverse else x_knots
-    k = widths.shape[-1]
-    index = torch.searchsorted(knots[..., 1:-1].contiguous(), x_in[..., None].contiguous(), right=True).clamp(0, k - 1)
-
-    x_k, y_k = _gather(x_knots, index), _gather(y_knots, index)
-    w_k, h_k = _gather(widths, index), _gather(heights, index)
-    d_k, d_k1 = _gather(derivatives, index), _gather(derivatives[..., 1:], index)
+    x_work = x.to(work)
+    x_in = x_work.clamp(-bound, bound)
+    inside = x_in == x_work  # NaN counts as outside and passes through
+    # Bin k holds x_in when k interior knots lie at or below it (the knots of y for the inverse).
+    interior = table[..., 1 if inverse else 0, 1:-1]
+    index = (x_in.unsqueeze(-1) >= interior).sum(dim=-1, keepdim=True)
+    # a bin's two ends, knots k and k + 1, in each row of the table
+    ends = table.gather(
+        -1, (index + torch.arange(2, device=index.device)).unsqueeze(-2).expand(*index.shape[:-1], 3, 2)
+    )
+    (x_k, x_k1), (y_k, y_k1), (d_k, d_k1) = (row.unbind(-1) for row in ends.unbind(-2))
+    w_k, h_k = x_k1 - x_k, y_k1 - y_k
     s_k = h_k / w_k
     curvature = d_k1 + d_k - 2 * s_k
 
@@ -160,8 +181,7 @@ def rational_quadratic_spline(
         a = h_k * (s_k - d_k) + dy * curvature
         b = h_k * d_k - dy * curvature
         c = -s_k * dy
-        discriminant = (b.pow(2) - 4 * a * c).clamp_min(0)
-        root = torch.sqrt(discriminant)
+        root = torch.sqrt((b * b - 4 * a * c).clamp_min(0))
         # One root, two formulas: r = (-b + root) / 2a = 2c / (-b - root). Take the one whose
         # denominator adds terms of one sign, so nothing cancels: 2c / (-b - root) when b >= 0,
         # (-b + root) / 2a when b < 0. (Safe denominators keep the unused branch finite.)
@@ -170,15 +190,18 @@ def rational_quadratic_spline(
             positive, 2 * c / torch.where(positive, -b - root, -1.0), (-b + root) / torch.where(positive, 1.0, 2 * a)
         )
         xi = xi.clamp(0, 1)
-        out = xi * w_k + x_k
     else:
         xi = ((x_in - x_k) / w_k).clamp(0, 1)
-        out = y_k + h_k * (s_k * xi.pow(2) + d_k * xi * (1 - xi)) / (s_k + curvature * xi * (1 - xi))
-
-    one_minus = 1 - xi
-    denominator = s_k + curvature * xi * one_minus
-    derivative = s_k.pow(2) * (d_k1 * xi.pow(2) + 2 * s_k * xi * one_minus + d_k * one_minus.pow(2))
+    one_minus, xi2 = 1 - xi, xi * xi
+    xi_one_minus = xi * one_minus
+    denominator = torch.addcmul(s_k, curvature, xi_one_minus)
+    if inverse:
+        out = torch.addcmul(x_k, xi, w_k)
+    else:
+        out = y_k + h_k * torch.addcmul(s_k * xi2, d_k, xi_one_minus) / denominator
+    derivative = s_k * s_k * (d_k1 * xi2 + 2 * s_k * xi_one_minus + d_k * one_minus * one_minus)
     logabsdet = torch.log(derivative) - 2 * torch.log(denominator)
     if inverse:
         logabsdet = -logabsdet
-    return torch.where(inside, out, x), torch.where(inside, logabsdet, torch.zeros_like(logabsdet))
+    y = torch.where(inside, out, x_work).to(x.dtype)
+    return y, logabsdet.masked_fill(~inside, 0.0).to(x.dtype)

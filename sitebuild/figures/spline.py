@@ -21,7 +21,7 @@ from explainer.transforms.splines import (
     MIN_BIN_HEIGHT,
     MIN_BIN_WIDTH,
     MIN_DERIVATIVE,
-    _knots,
+    knots,
     rational_quadratic_spline,
 )
 from sitebuild.figures import style
@@ -68,8 +68,8 @@ def spline(x: torch.Tensor, inverse: bool = False) -> tuple[torch.Tensor, torch.
 
 def compute(n: int = 1201, limit: float = 4.0) -> Spline:
     w, h, d = parameters()
-    _, knots_x = _knots(w, BOUND, MIN_BIN_WIDTH)
-    _, knots_y = _knots(h, BOUND, MIN_BIN_HEIGHT)
+    knots_x = knots(w, BOUND, MIN_BIN_WIDTH)
+    knots_y = knots(h, BOUND, MIN_BIN_HEIGHT)
     deltas = F.pad(MIN_DERIVATIVE + F.softplus(d + DERIVATIVE_SHIFT), (1, 1), value=1.0)
     x = torch.linspace(-limit, limit, n, dtype=torch.float64)
     y, logabsdet = spline(x)
