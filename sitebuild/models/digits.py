@@ -1,8 +1,9 @@
 """The digits flows as pipeline targets: ``model:realnvp-digits`` and ``model:glow-digits``.
 
-Each trains its flow (:func:`explainer.images.training.train_digits`, the ``quick`` budget) with
-3 seeds, single-threaded (seed :math:`s` also picks the train/test split
-``datasets.digits(seed=s)``), and writes ``.cache/pipeline/models/digits-<builder>-seed<s>.pt``
+Each gathers three targets ``model:<name>-seed<s>``, each training the flow with one seed
+(:func:`explainer.images.training.train_digits`, the ``quick`` budget), single-threaded (seed
+:math:`s` also picks the train/test split ``datasets.digits(seed=s)``), and writing
+``.cache/pipeline/models/digits-<builder>-seed<s>.pt``
 (:mod:`explainer.checkpoints`; ``meta`` as documented in ``train_digits``).
 """
 
@@ -28,20 +29,26 @@ def seed_checkpoints(paths: list[Path]) -> dict[int, Path]:
     return {int(Path(p).stem.rsplit("seed", 1)[1]): Path(p) for p in paths}
 
 
-def _model_target(builder: str) -> None:
-    @target(
-        f"model:{MODEL_NAMES[builder]}",
-        "model",
-        params={"budget": BUDGET, "plan": BUDGETS[BUDGET], "seeds": SEEDS, "draws": TEST_DRAWS},
-    )
+def _seed_target(builder: str, seed: int) -> str:
+    name = f"model:{MODEL_NAMES[builder]}-seed{seed}"
+
+    @target(name, "model", params={"budget": BUDGET, "plan": BUDGETS[BUDGET], "seed": seed, "draws": TEST_DRAWS})
     def build(ctx) -> list[Path]:
-        paths = []
-        for seed in SEEDS:
-            with single_thread():
-                flow, kwargs, meta = train_digits(builder, seed, BUDGET, device="cpu")
-            path = ctx.path("models", f"digits-{builder}-seed{seed}.pt", cache=True)
-            paths.append(checkpoints.save(path, flow, builder, kwargs, meta))
-        return paths
+        with single_thread():
+            flow, kwargs, meta = train_digits(builder, seed, BUDGET, device="cpu")
+        path = ctx.path("models", f"digits-{builder}-seed{seed}.pt", cache=True)
+        return [checkpoints.save(path, flow, builder, kwargs, meta)]
+
+    return name
+
+
+def _model_target(builder: str) -> None:
+    """One target per seed (the scheduler spreads them over the cores) and one that gathers them."""
+    seeds = tuple(_seed_target(builder, seed) for seed in SEEDS)
+
+    @target(f"model:{MODEL_NAMES[builder]}", "model", depends=seeds)
+    def build(ctx) -> list[Path]:
+        return [p for name in seeds for p in ctx.dep(name)]
 
 
 for _builder in MODEL_NAMES:
