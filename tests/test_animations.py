@@ -27,7 +27,19 @@ import tomllib
 
 from sitebuild import keys, pipeline, reads
 from sitebuild import strings as string_tables
-from sitebuild.media import cli, convert, layout, names, page_targets, pages, player, scenes, targets, templates
+from sitebuild.media import (
+    cli,
+    convert,
+    layout,
+    lessons,
+    names,
+    page_targets,
+    pages,
+    player,
+    scenes,
+    targets,
+    templates,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES = list(scenes.SCENES)
@@ -448,8 +460,8 @@ def test_page_strings_match():
     for key in words["en"]:
         assert words["en"][key].strip() and words["zh"][key].strip(), key
         assert fields(words["en"][key]) == fields(words["zh"][key]), key
-    source = (MEDIA / "pages.py").read_text(encoding="utf-8")
-    used = set(re.findall(r'\["(deck\.\w+)"\]', source)) | {f"gallery.{k}" for k in pages.GALLERY_LABELS}
+    source = (MEDIA / "pages.py").read_text(encoding="utf-8") + (MEDIA / "lessons.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'\["((?:deck|lesson)\.\w+)"\]', source)) | {f"gallery.{k}" for k in pages.GALLERY_LABELS}
     used.add("gallery.hd_missing")
     assert used == set(words["en"])
 
@@ -502,6 +514,11 @@ def test_media_targets_are_registered():
             assert t.kind == "animation" and t.depends == tuple(f"export:{e}" for e in spec.exports)
             assert t.modules == (f"animations.{spec.file[:-3]}",) and t.strings == (table,)
             assert t.parameters()["settings"] == scenes.QUALITIES[quality]
+    for scene in lessons.LESSONS:
+        t = registry[lessons.target_name(scene)]
+        assert t.kind == "table" and t.default and t.depends == (f"animation:{scene}",)
+        assert t.strings == (pages.UI_TABLE, TABLES / f"{scene}.toml")  # one scene's words: its lesson only
+    assert set(lessons.LESSONS) == set(SCENES), "every scene is shown in a lesson"
     previews = tuple(f"animation:{s}" for s in SCENES)
     for name, kind in ((names.DECK, "animation"), (names.GALLERY, "table")):
         t = registry[name]
@@ -572,6 +589,7 @@ def test_pages_use_every_template_and_stay_offline(tmp_path):
         player_page = player.player_page("masks", "zh", record)
         deck = pages.deck_page("zh", pages.deck_scenes(tmp_path, "zh", "../../"))
         gallery = pages.gallery_markdown(tmp_path, "en", pages.GALLERY_BASE["en"], pages.site_base(""))
+        lesson = lessons.lesson_markdown(tmp_path, "masks", "zh")
     used = {Path(p) for p in read}
     assert set(templates.TEMPLATES.iterdir()) <= used, "a template file nobody uses"
     assert pages.UI_TABLE in used
@@ -590,6 +608,11 @@ def test_pages_use_every_template_and_stay_offline(tmp_path):
     assert gallery.count("```html") == 2 * len(SCENES) and gallery.count("### ") == len(SCENES)
     assert "hd 1920×1080, 30 fps: " in gallery and gallery.count("--quality hd") == len(SCENES) - 1
     assert 'src="https://YOUR-SITE/generated/animations/masks/en/preview/player.html"' in gallery
+    # a lesson's embed: nothing loads until play, captions in the page's language, the steps beneath
+    assert "$" not in lesson.replace("${", "") and not EXTERNAL.search(lesson) and "http" not in lesson
+    assert 'preload="none"' in lesson and 'srclang="zh" label="中文" default' in lesson
+    assert 'src="../../generated/animations/masks/zh/preview/masks.webm"' in lesson
+    assert lesson.count("<li>") == len(record["steps"]) and "：" in lesson
 
 
 def test_pages_escape_what_they_insert(tmp_path):

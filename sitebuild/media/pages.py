@@ -67,7 +67,8 @@ def site_base(url: str | None = None) -> str:
     return (url.rstrip("/") or "https://YOUR-SITE") + "/generated/"
 
 
-def _record(generated: Path, scene: str, lang: str) -> dict:
+def steps_record(generated: Path, scene: str, lang: str) -> dict:
+    """The ``steps.json`` of a scene's preview render: duration and steps (start, label, narration)."""
     return json.loads((media_dir(generated, scene, lang, "preview") / "steps.json").read_text(encoding="utf-8"))
 
 
@@ -79,7 +80,7 @@ def deck_scenes(generated: Path, lang: str, base: str) -> list[dict]:
     ``<generated>/animations/``), duration and steps, from the preview renders' ``steps.json``."""
     out = []
     for scene in SCENES:
-        record, rel = _record(generated, scene, lang), f"{base}{scene}/{lang}/preview/"
+        record, rel = steps_record(generated, scene, lang), f"{base}{scene}/{lang}/preview/"
         out.append(
             {
                 "scene": scene,
@@ -169,7 +170,7 @@ def gallery_markdown(generated: Path, lang: str, base: str, site: str = "") -> s
     words, preview, hd = ui(lang), QUALITIES["preview"], QUALITIES["hd"]
     parts = []
     for scene in SCENES:
-        record = _record(generated, scene, lang)
+        record = steps_record(generated, scene, lang)
         has_hd = (media_dir(generated, scene, lang, "hd") / f"{scene}.mp4").exists()
         hd_note = words["gallery.hd_missing"].format(scene=scene, width=hd["width"], height=hd["height"], fps=hd["fps"])
         parts.append(

@@ -10,7 +10,8 @@ http.server on 127.0.0.1. For every page:
 - no request to any host other than 127.0.0.1 (all requests are intercepted and recorded);
 - reflowed at 390 px (a phone), the page does not scroll sideways: only boxes that scroll on
   their own (display math, long inline formulas, code, tables) may be wider.
-Plus: the language switcher goes to the twin page and back, search finds pages from an English and
+Plus: every animation is on the lesson that explains it, in both languages, and loads when asked;
+the language switcher goes to the twin page and back, search finds pages from an English and
 a Chinese query, and screenshots of a math page and a notebook page in each language go to
 artifacts/screenshots/.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import sys
 import threading
 from pathlib import Path
@@ -29,6 +31,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import translation_status as ts  # noqa: E402
+
+from sitebuild.media.lessons import LESSONS  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -296,3 +300,50 @@ def test_screenshots(visit, lang, name, slug, selector):
     page.screenshot(path=str(out))
     assert out.stat().st_size > 10_000, f"{out} looks empty"
     assert page.locator("mjx-container").count() > 0, f"no typeset math on /{lang}/{slug}"
+
+
+# ---------------------------------------------------------------------------------------------
+# animations in the lessons
+# ---------------------------------------------------------------------------------------------
+LESSON_SCENES = [(lang, scene) for lang in LANGS for scene in LESSONS]
+
+VIDEO_JS = r"""async (scene) => {
+  const fig = document.querySelector(`figure.lesson-animation[data-scene="${scene}"]`);
+  if (!fig) return {missing: true};
+  const video = fig.querySelector('video');
+  const track = video.querySelector('track');
+  const before = {preload: video.getAttribute('preload'), readyState: video.readyState};
+  const steps = fig.nextElementSibling && fig.nextElementSibling.matches('ol.lesson-steps')
+    ? fig.nextElementSibling.querySelectorAll('li').length : 0;
+  const player = fig.querySelector('figcaption a');
+  // what a reader's click on play asks first: the metadata
+  const loaded = await new Promise(resolve => {
+    const t = setTimeout(() => resolve(false), 15000);
+    video.addEventListener('loadedmetadata', () => { clearTimeout(t); resolve(true); }, {once: true});
+    video.preload = 'metadata';
+    video.load();
+  });
+  return {before, steps, loaded, duration: video.duration, width: video.videoWidth,
+          srclang: track && track.srclang, isDefault: track && track.default,
+          player: player && player.href};
+}"""
+
+
+@pytest.mark.parametrize("lang,scene", LESSON_SCENES, ids=[f"{lang}:{scene}" for lang, scene in LESSON_SCENES])
+def test_each_scene_is_shown_in_its_lesson(visit, built_site, lang, scene):
+    """The scene's video is in its lesson page, loads nothing until asked, then loads its
+    metadata; captions in the page's language, on by default; the step list beneath; a player link."""
+    v = visit(lang)
+    page = v.goto(("zh/" if lang == "zh" else "") + LESSONS[scene] + "/")
+    got = page.evaluate(VIDEO_JS, scene)
+    assert not got.get("missing"), f"{scene} is not on /{lang}/{LESSONS[scene]}/"
+    record = json.loads(
+        (built_site.path / "generated" / "animations" / scene / lang / "preview" / "steps.json").read_text("utf-8")
+    )
+    assert got["before"] == {"preload": "none", "readyState": 0}, got
+    assert got["loaded"] and abs(got["duration"] - record["duration"]) < 0.5 and got["width"] > 0, got
+    assert got["srclang"] == lang and got["isDefault"], got
+    assert got["steps"] == len(record["steps"]), got
+    assert got["player"].endswith(f"/animations/{scene}/{lang}/preview/player.html"), got
+    assert v.context.request.get(got["player"]).status == 200
+    assert not v.errors and not v.external, (v.errors, v.external)
