@@ -74,7 +74,7 @@ def test_composition_with_mismatched_shapes():
 def test_spline_parameters_out_of_range():
     with pytest.raises(ValueError, match="bins must be an integer >= 2, got 1"):
         SplineCoupling(alternating_mask(2), bins=1)
-    with pytest.raises(ValueError, match="bound B must be positive"):
+    with pytest.raises(ValueError, match="bound T must be positive"):
         SplineCoupling(alternating_mask(2), bound=0.0)
     with pytest.raises(ValueError, match=r"min_bin_width \* bins must lie in \[0, 1\)"):
         SplineCoupling(alternating_mask(2), bins=8, min_bin_width=0.2)

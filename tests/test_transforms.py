@@ -109,7 +109,7 @@ def test_spline_coupling_properties(d, bins, bound, flip, kind, seed):
         mask = (alternating_mask if kind == "alternating" else channel_mask)(d, flip=flip)
     torch.manual_seed(seed)
     t = randomize(SplineCoupling(mask, hidden=8, bins=bins, bound=bound).double(), scale=0.5, seed=seed)
-    x = _inputs(t, n=3, seed=seed) * bound  # some points inside [-B, B], some in the tails
+    x = _inputs(t, n=3, seed=seed) * bound  # some points inside [-T, T], some in the tails
     check_round_trip(t, x, conditioned=True)
     check_logabsdet(t, x)
     check_triangular(t, x)

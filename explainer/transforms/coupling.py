@@ -136,9 +136,11 @@ _SOFTPLUS_SHIFT = math.log(math.expm1(1.0))  # softplus(shift) == 1: zero raw ou
 def log_scale(raw: torch.Tensor, kind: str = "tanh", bound: float | None = None) -> torch.Tensor:
     r"""The log-scale :math:`s` of an affine coupling from the conditioner's raw output.
 
-    - ``tanh`` (default): :math:`s = B \tanh(\tilde s / B)`, smoothly bounded to :math:`(-B, B)`,
-      ``B = 2`` as in the notes' clip to [-2, 2]; slope 1 at 0.
-    - ``clamp``: :math:`s = \mathrm{clamp}(\tilde s, -B, B)`, ``B = 5``; zero gradient outside.
+    - ``tanh`` (default): :math:`s = s_{\max} \tanh(\tilde s / s_{\max})`, smoothly bounded to
+      :math:`(-s_{\max}, s_{\max})`, ``bound`` :math:`s_{\max} = 2` as in the notes' clip to [-2, 2];
+      slope 1 at 0.
+    - ``clamp``: :math:`s = \mathrm{clamp}(\tilde s, -s_{\max}, s_{\max})`, :math:`s_{\max} = 5`;
+      zero gradient outside.
     - ``exp``: :math:`s = \tilde s`, unbounded (the plain RealNVP form).
     - ``sigmoid``: scale :math:`e^s = 2\,\sigma(\tilde s) \in (0, 2)` (Glow-style, shrinks or doubles).
     - ``softplus``: scale :math:`e^s = \mathrm{softplus}(\tilde s + c)` with
@@ -236,7 +238,7 @@ class AffineCoupling(Coupling):
 
 class SplineCoupling(Coupling):
     r"""Neural-spline coupling (NSF): :math:`z_B = \mathrm{RQS}(x_B;\ \theta(x_A))`, a monotone
-    rational-quadratic spline with ``bins`` bins on :math:`[-B, B]` and identity tails; the
+    rational-quadratic spline with ``bins`` bins on :math:`[-T, T]` and identity tails; the
     log-det is the sum of the spline's log-derivatives (see
     :func:`explainer.transforms.splines.rational_quadratic_spline`).
 

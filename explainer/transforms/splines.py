@@ -1,15 +1,15 @@
 r"""Monotone rational-quadratic splines (Durkan et al., 2019, "Neural Spline Flows").
 
-On :math:`[-B, B]` the spline has ``K`` bins with knots :math:`(x^{(k)}, y^{(k)})` and positive
-knot derivatives :math:`\delta^{(k)}`. In bin ``k`` with width :math:`w_k`, height :math:`h_k`,
-slope :math:`s_k = h_k / w_k` and :math:`\xi = (x - x^{(k)}) / w_k \in [0, 1]`:
+On :math:`[-T, T]` (``bound`` T, the tail bound) the spline has ``K`` bins with knots
+:math:`(x^{(k)}, y^{(k)})` and positive knot derivatives :math:`\delta^{(k)}`. In bin ``k`` with
+width :math:`w_k`, height :math:`h_k`, slope :math:`s_k = h_k / w_k` and :math:`\xi = (x - x^{(k)}) / w_k \in [0, 1]`:
 
 .. math::
 
     y = y^{(k)} + \frac{h_k\,[s_k \xi^2 + \delta^{(k)} \xi (1 - \xi)]}
                         {s_k + (\delta^{(k+1)} + \delta^{(k)} - 2 s_k)\, \xi (1 - \xi)}
 
-Outside :math:`[-B, B]` the map is the identity (linear tails); the boundary derivatives are 1,
+Outside :math:`[-T, T]` the map is the identity (linear tails); the boundary derivatives are 1,
 so the spline joins its tails with a continuous derivative.
 """
 
@@ -29,10 +29,10 @@ DERIVATIVE_SHIFT = math.log(math.expm1(1.0 - MIN_DERIVATIVE))
 
 
 def knots(unnormalized: torch.Tensor, bound: float, minimum: float, dtype: torch.dtype | None = None) -> torch.Tensor:
-    r"""The ``K + 1`` knot positions on :math:`[-B, B]` from ``K`` raw bin sizes: bin fractions
+    r"""The ``K + 1`` knot positions on :math:`[-T, T]` from ``K`` raw bin sizes: bin fractions
     :math:`m + (1 - mK)\,\mathrm{softmax}(\cdot)` (each at least ``minimum``), summed up and
-    scaled to :math:`[-B, B]`, all in ``dtype`` (default the input's); the end knots are exactly
-    :math:`\pm B`.
+    scaled to :math:`[-T, T]`, all in ``dtype`` (default the input's); the end knots are exactly
+    :math:`\pm T`.
 
     >>> knots(torch.zeros(4), bound=2.0, minimum=1e-3).tolist()
     [-2.0, -1.0, 0.0, 1.0, 2.0]
@@ -82,7 +82,7 @@ def check_spline_parameters(
     if not (widths.shape[:-1] == heights.shape[:-1] == derivatives.shape[:-1]):
         raise ValueError("widths, heights and derivatives must share their leading shape")
     if not bound > 0:
-        raise ValueError(f"spline bound B must be positive, got {bound}")
+        raise ValueError(f"spline bound T must be positive, got {bound}")
     for name, value in (("min_bin_width", min_bin_width), ("min_bin_height", min_bin_height)):
         if not 0 <= value * k < 1:
             raise ValueError(f"{name} * bins must lie in [0, 1); got {value} * {k} = {value * k}")
@@ -111,7 +111,7 @@ def rational_quadratic_spline(
         unnormalized_derivatives: ``(..., K - 1)`` raw interior knot derivatives
             (:math:`\delta = \text{min\_derivative} + \mathrm{softplus}(\cdot + \text{shift})`).
         inverse: apply :math:`f^{-1}` instead, via the stable root of a quadratic.
-        bound: the spline acts on :math:`[-B, B]`; outside it is the identity.
+        bound: the spline acts on :math:`[-T, T]`; outside it is the identity.
 
     Returns:
         ``(y, logabsdet)`` both of shape ``(...)``: elementwise :math:`\log|dy/dx|` of the map

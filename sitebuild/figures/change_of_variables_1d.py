@@ -27,7 +27,7 @@ from sitebuild.figures._common import draw_all, figure_target, labels
 
 NAME = "change_of_variables_1d"
 BOUND = 3.0
-# Bin widths (in x) and heights (in z) as fractions of [-B, B], and the interior knot slopes:
+# Bin widths (in x) and heights (in z) as fractions of [-T, T], and the interior knot slopes:
 # two steep bins make two modes in p_X.
 WIDTHS = (0.14, 0.16, 0.2, 0.2, 0.16, 0.14)
 HEIGHTS = (0.12, 0.28, 0.1, 0.1, 0.28, 0.12)

@@ -1,8 +1,8 @@
 r"""A monotone rational-quadratic spline (:func:`explainer.transforms.splines.rational_quadratic_spline`)
-with ``K = 6`` bins on :math:`[-B, B]`, :math:`B = 3`, and seeded random parameters: the map with
+with ``K = 6`` bins on :math:`[-T, T]`, :math:`T = 3`, and seeded random parameters: the map with
 its knots :math:`(x^{(k)}, y^{(k)})`, its derivative (:math:`e^{\text{logabsdet}}`) with the knot
 derivatives :math:`\delta^{(k)}`, and its inverse (computed by ``inverse=True``, the stable root
-of a quadratic). Outside :math:`[-B, B]` the map is the identity, with derivative 1 at the
+of a quadratic). Outside :math:`[-T, T]` the map is the identity, with derivative 1 at the
 boundary so the pieces join smoothly.
 """
 
