@@ -445,3 +445,22 @@ def test_structure_helpers():
     assert normalize_path("generated/animations/s/zh/a.mp4") == "generated/animations/s/en/a.mp4"
     assert main_terms("log-determinant (log-det, `logabsdet`)") == ["log-determinant"]
     assert main_terms("正向（数据 → 潜变量）") == ["正向"]
+
+
+def test_every_citation_link_has_its_reference():
+    """Each ``references.md#id`` link on any page points at an entry that exists on both
+    references pages, and the two pages hold the same entries."""
+    anchors = {
+        name: set(re.findall(r'<a id="([^"]+)"></a>', (DOCS / name).read_text(encoding="utf-8")))
+        for name in ("references.md", "references.zh.md")
+    }
+    assert anchors["references.md"] and anchors["references.md"] == anchors["references.zh.md"]
+    missing = [
+        f"{page.name}: #{anchor}"
+        for page in sorted(DOCS.glob("*.md"))
+        for anchor in re.findall(r"\]\(references\.md#([\w-]+)\)", page.read_text(encoding="utf-8"))
+        if anchor not in anchors["references.md"]
+    ]
+    assert not missing, missing
+    cited = {a for page in DOCS.glob("*.md") for a in re.findall(r"references\.md#([\w-]+)", page.read_text("utf-8"))}
+    assert len(cited) >= 20, sorted(cited)
