@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Vendor the site's third-party browser assets (today: MathJax 3) so the built site works offline.
+"""Vendor the site's third-party browser assets (MathJax 3) so the built site works offline, and
+the browser tests' accessibility checker (axe-core, used by tests/browser only, never by the site).
 
 MathJax is taken straight from the npm registry tarball with urllib (no npm needed), checked
 against the registry's published sha512 integrity, and only the files the site uses are
@@ -10,6 +11,9 @@ extracted into ``docs/assets/vendor/mathjax/`` (git-ignored):
 - ``output/chtml/fonts/woff-v2/``: the CHTML fonts,
 - ``ui/``, ``a11y/``, ``adaptors/``, ``sre/mathmaps/{base,en}.json``: the menu and the
   accessibility parts it loads lazily when a reader turns them on.
+
+axe-core comes the same way: ``axe.min.js`` and its licence go to ``tests/browser/vendor/``
+(git-ignored).
 
 Idempotent: a stamp file records the version and hash; a second run does nothing.
 Usage: ``python scripts/fetch_assets.py [--force]``.
@@ -46,6 +50,12 @@ MATHJAX_KEEP = (
 )
 MATHJAX_DIR = VENDOR / "mathjax"
 STAMP = MATHJAX_DIR / ".stamp"
+
+AXE_VERSION = "4.10.3"
+AXE_URL = f"https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz"
+# `dist.integrity` of axe-core@4.10.3 as published by the npm registry.
+AXE_SHA512 = "Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg=="
+AXE_DIR = ROOT / "tests" / "browser" / "vendor"
 
 
 def log(msg: str) -> None:
@@ -105,9 +115,26 @@ def fetch_mathjax(force: bool = False) -> Path:
     return MATHJAX_DIR
 
 
+def fetch_axe(force: bool = False) -> Path:
+    """axe-core's ``axe.min.js`` (and LICENSE) for the accessibility test."""
+    stamp, script = f"axe-core {AXE_VERSION} {AXE_SHA512}\n", AXE_DIR / "axe.min.js"
+    if not force and (AXE_DIR / ".stamp").exists() and (AXE_DIR / ".stamp").read_text() == stamp and script.exists():
+        return script
+    log(f"downloading axe-core {AXE_VERSION} from the npm registry (browser tests only)")
+    data = download(AXE_URL)
+    verify_sha512(data, AXE_SHA512, AXE_URL)
+    AXE_DIR.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        script.write_bytes(tar.extractfile("package/axe.min.js").read())
+        (AXE_DIR / "LICENSE").write_bytes(tar.extractfile("package/LICENSE").read())
+    (AXE_DIR / ".stamp").write_text(stamp)
+    return script
+
+
 def main(argv: list[str]) -> int:
     force = "--force" in argv
     fetch_mathjax(force=force)
+    fetch_axe(force=force)
     return 0
 
 

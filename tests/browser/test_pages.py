@@ -9,7 +9,9 @@ http.server on 127.0.0.1. For every page:
 - every image decodes (naturalWidth > 0); every video source and poster is served (HTTP 200);
 - no request to any host other than 127.0.0.1 (all requests are intercepted and recorded);
 - reflowed at 390 px (a phone), the page does not scroll sideways: only boxes that scroll on
-  their own (display math, long inline formulas, code, tables) may be wider.
+  their own (display math, long inline formulas, code, tables) may be wider;
+- axe-core (vendored from npm by scripts/fetch_assets.py, for the tests only) finds no serious or
+  critical accessibility violation.
 Plus: every animation is on the lesson that explains it, in both languages, and loads when asked;
 the language switcher goes to the twin page and back, search finds pages from an English and
 a Chinese query, and screenshots of a math page and a notebook page in each language go to
@@ -199,6 +201,15 @@ OVERFLOW_JS = r"""() => {
 }"""
 
 
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_JS = r"""async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
+    id: v.id, impact: v.impact,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary.split('\n')[1])}));
+}"""
+
+
 @pytest.mark.parametrize("lang,slug", PAGES, ids=[f"{lang}:/{slug}" for lang, slug in PAGES])
 def test_page(visit, lang, slug):
     v = visit(lang)
@@ -222,6 +233,11 @@ def test_page(visit, lang, slug):
     if not html_lang.startswith(expected_lang):
         problems.append(f"<html lang={html_lang!r}>, expected {expected_lang}")
     problems += [f"request to another host: {u}" for u in v.external]
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `python scripts/fetch_assets.py` (./dev.sh setup does)")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    for violation in page.evaluate(AXE_JS):
+        problems.append(f"accessibility ({violation['impact']}) {violation['id']}: {violation['nodes']}")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: the same page, reflowed
     page.wait_for_timeout(100)
     phone = page.evaluate(OVERFLOW_JS)
