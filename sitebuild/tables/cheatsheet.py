@@ -240,7 +240,7 @@ def table(lang: str) -> str:
     """
     rows = [HEAD[lang], "|---|---|---|---|---|"]
     for r in ROWS:
-        names = ", ".join(f"`{n}`" for n in r.name.split(", "))
+        names = "<br>".join(f"`{n}`" for n in r.name.split(", "))
         rows.append(f"| {names} | {_in(r.forward, lang)} | {_in(r.inverse, lang)} | {r.logdet} | {r.cost[lang]} |")
     return "\n".join(rows) + "\n\n" + NOTE[lang] + "\n"
 
