@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitebuild.media.layout import OUT
-from sitebuild.media.pages import GALLERY_BASE, scene_title, steps_record, ui
-from sitebuild.media.scenes import QUALITIES
-from sitebuild.media.templates import LANGUAGES, attr, fill, fragment, text
+from sitebuild.media.pages import GALLERY_BASE, steps_record, ui, video_fields
+from sitebuild.media.templates import attr, fill, fragment, text
 
 # Which lesson shows which scene (docs/<page>.md and its .zh.md twin include the snippet).
 LESSONS = {
@@ -54,7 +52,7 @@ def target_name(scene: str) -> str:
 
 def lesson_markdown(generated: Path, scene: str, lang: str) -> str:
     """The embed of ``scene`` in ``lang``: from its preview render's ``steps.json``."""
-    words, preview, steps = ui(lang), QUALITIES["preview"], steps_record(generated, scene, lang)
+    words, steps = ui(lang), steps_record(generated, scene, lang)
     items = [
         fragment("lesson-step.html", label=text(s["label"]), separator=text(words["lesson.separator"]),
                  narration=text(s["narration"]))
@@ -62,15 +60,7 @@ def lesson_markdown(generated: Path, scene: str, lang: str) -> str:
     ]  # fmt: skip
     return fill(
         "lesson.md",
-        anchor=scene.replace("_", "-"),
-        scene=attr(scene),
-        lang=attr(lang),
-        language=attr(LANGUAGES[lang]["name"]),
-        width=preview["width"],
-        height=preview["height"],
-        rel=attr(f"{GALLERY_BASE[lang]}{OUT}/{scene}/{lang}/preview/"),
-        title=text(scene_title(scene, lang)),
-        duration=f"{steps['duration']:.1f}",
+        **video_fields(steps, scene, lang, GALLERY_BASE[lang]),
         animation_label=text(words["lesson.animation"]),
         player_label=text(words["lesson.player"]),
         steps_label=attr(words["lesson.steps"]),

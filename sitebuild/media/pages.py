@@ -67,6 +67,24 @@ def site_base(url: str | None = None) -> str:
     return (url.rstrip("/") or "https://YOUR-SITE") + "/generated/"
 
 
+def video_fields(record: dict, scene: str, lang: str, base: str) -> dict[str, str]:
+    """The template values every embed of a scene's preview shares (the gallery's and the
+    lessons'): its title, anchor, languages, size, duration (from its :func:`steps_record`) and
+    the folder of its media, ``base`` being the path from the page to ``docs/generated/``."""
+    preview = QUALITIES["preview"]
+    return {
+        "title": text(scene_title(scene, lang)),
+        "anchor": scene.replace("_", "-"),
+        "scene": attr(scene),
+        "lang": attr(lang),
+        "language": attr(LANGUAGES[lang]["name"]),
+        "width": preview["width"],
+        "height": preview["height"],
+        "rel": attr(f"{base}{OUT}/{scene}/{lang}/preview/"),
+        "duration": f"{record['duration']:.1f}",
+    }
+
+
 def steps_record(generated: Path, scene: str, lang: str) -> dict:
     """The ``steps.json`` of a scene's preview render: duration and steps (start, label, narration)."""
     return json.loads((media_dir(generated, scene, lang, "preview") / "steps.json").read_text(encoding="utf-8"))
@@ -167,7 +185,7 @@ def gallery_markdown(generated: Path, lang: str, base: str, site: str = "") -> s
     """One section per scene: poster and player, duration, steps, what it shows, downloads (every
     format and quality that exists), and copyable ``<video>``/iframe snippets. ``base`` is the path
     from the page to ``docs/generated/`` on the site, ``site`` the absolute one (:func:`site_base`)."""
-    words, preview, hd = ui(lang), QUALITIES["preview"], QUALITIES["hd"]
+    words, hd = ui(lang), QUALITIES["hd"]
     parts = []
     for scene in SCENES:
         record = steps_record(generated, scene, lang)
@@ -176,16 +194,8 @@ def gallery_markdown(generated: Path, lang: str, base: str, site: str = "") -> s
         parts.append(
             fill(
                 "gallery.md",
-                title=text(scene_title(scene, lang)),
-                anchor=scene.replace("_", "-"),
-                scene=attr(scene),
-                lang=attr(lang),
-                language=attr(LANGUAGES[lang]["name"]),
-                width=preview["width"],
-                height=preview["height"],
-                rel=attr(f"{base}{OUT}/{scene}/{lang}/preview/"),
+                **video_fields(record, scene, lang, base),
                 embed=attr(f"{site}{OUT}/{scene}/{lang}/preview/"),
-                duration=f"{record['duration']:.1f}",
                 steps=text(" → ".join(s["label"] for s in record["steps"])),
                 shows=text(" ".join(s["narration"] for s in record["steps"])),
                 downloads="\n".join(_downloads(generated, scene, lang, base)),

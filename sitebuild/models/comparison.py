@@ -301,11 +301,11 @@ def job_target(method: str, dataset: str) -> str:
 def _job_target(method: str, dataset: str) -> None:
     @target(job_target(method, dataset), "model", params={**PARAMS, "method": method, "dataset": dataset})
     def build(ctx) -> list[Path]:
-        out_dir = ctx.path("comparison", PIPELINE_BUDGET, f"{method}-{dataset}.json", cache=True)
+        rows_path = ctx.path("comparison", PIPELINE_BUDGET, f"{method}-{dataset}.json", cache=True)
         entropy = datasets.entropy(dataset)
-        rows = [run_job(method, dataset, seed, PIPELINE_BUDGET, str(out_dir.parent), entropy) for seed in SEEDS]
-        out_dir.write_text(json.dumps(rows, indent=1))
-        return [out_dir, *(Path(row["checkpoint"]) for row in rows)]
+        rows = [run_job(method, dataset, seed, PIPELINE_BUDGET, str(rows_path.parent), entropy) for seed in SEEDS]
+        rows_path.write_text(json.dumps(rows, indent=1))
+        return [rows_path, *(Path(row["checkpoint"]) for row in rows)]
 
 
 # Longest first: the scheduler starts ready targets in the order they are registered.

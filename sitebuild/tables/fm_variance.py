@@ -29,7 +29,6 @@ TIMES = tuple(i / 10 for i in range(11))
 
 TEXT = {
     "en": {
-        "head": "| $t$ | 0.0 | 0.1 | 0.2 | 0.3 | 0.4 | 0.5 | 0.6 | 0.7 | 0.8 | 0.9 | 1.0 |",
         "model": "trained model's particles",
         "exact": "$(1-t)^2 d + t^2 S$",
         "caption": (
@@ -43,7 +42,6 @@ TEXT = {
         ),
     },
     "zh": {
-        "head": "| $t$ | 0.0 | 0.1 | 0.2 | 0.3 | 0.4 | 0.5 | 0.6 | 0.7 | 0.8 | 0.9 | 1.0 |",
         "model": "训练所得模型的粒子",
         "exact": "$(1-t)^2 d + t^2 S$",
         "caption": (
@@ -100,7 +98,7 @@ def table(m: dict, lang: str) -> str:
     row = lambda label, values: f"| {label} | " + " | ".join(f"{v:.3f}" for v in values) + " |"  # noqa: E731
     return "\n".join(
         [
-            words["head"],
+            "| $t$ | " + " | ".join(f"{t:.1f}" for t in TIMES) + " |",
             "|---" * (len(TIMES) + 1) + "|",
             row(words["model"], m["model"]),
             row(words["exact"], m["exact"]),
