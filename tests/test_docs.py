@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import ast
 import doctest
 import importlib.util
 import io
@@ -429,12 +430,50 @@ def test_api_page_documents_every_contract_module(page: str):
     assert not missing, f"docs/{page} should document (add a '::: name' line): {', '.join(missing)}"
 
 
-def test_griffe_extension_doctests():
+def _griffe_math():
     spec = importlib.util.spec_from_file_location("griffe_math", DOCS / "hooks" / "griffe_math.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    result = doctest.testmod(module)
+    return module
+
+
+def test_griffe_extension_doctests():
+    result = doctest.testmod(_griffe_math())
     assert result.attempted and not result.failed
+
+
+def _docstrings():
+    """(where, cleaned docstring) of every module, class and function under explainer/."""
+    for path in sorted((ROOT / "explainer").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                doc = ast.get_docstring(node, clean=True)
+                if doc:
+                    where = path.relative_to(ROOT).as_posix() + (
+                        "" if isinstance(node, ast.Module) else f":{node.name}"
+                    )
+                    yield where, doc
+
+
+def test_api_page_docstrings_have_no_rest_math_left():
+    """The API page's docstrings as the griffe extension hands them to Markdown: no ``.. math::``
+    (either form: body below, or on the directive's line) and no ``:math:`` role left, every
+    display block converted, and no ``\\_`` inside ``\\text{}`` (MathJax would show the backslash)."""
+    to_markdown = _griffe_math().to_markdown
+    left, blocks = [], 0
+    for where, doc in _docstrings():
+        blocks += doc.count(".. math::")
+        out = to_markdown(doc)
+        for token in (".. math::", ":math:`"):
+            if token in out:
+                i = out.index(token)
+                left.append(f"{where}: {token!r} in {out[max(0, i - 30) : i + 60]!r}")
+        left += [f"{where}: {m.group(0)!r}" for m in re.finditer(r"\\text\{[^{}]*\\_[^{}]*\}", out)]
+        if out.count("$$") != 2 * doc.count(".. math::") + doc.count("$$"):
+            left.append(f"{where}: {doc.count('.. math::')} math blocks, {out.count('$$') // 2} $$ pairs")
+    assert blocks >= 20, f"only {blocks} '.. math::' blocks found under explainer/: the scan is broken"
+    assert not left, "reST math the API page would show raw:\n  - " + "\n  - ".join(left)
 
 
 def test_structure_helpers():

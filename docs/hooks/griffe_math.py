@@ -1,8 +1,12 @@
-"""Griffe extension (used by mkdocstrings on the API page): the package's reST-flavoured docstrings
+r"""Griffe extension (used by mkdocstrings on the API page): the package's reST-flavoured docstrings
 as Markdown.
 
 - Math: ``:math:`x``` and ``.. math::`` blocks become ``$x$`` and ``$$ ... $$`` for
-  pymdownx.arithmatex (MathJax typesets them like the rest of the site).
+  pymdownx.arithmatex (MathJax typesets them like the rest of the site). Both forms of the
+  directive: the body on the lines below (``.. math::`` alone, then an indented block) and the
+  body starting on the directive's own line (``.. math:: z_B = ...``, continued by lines indented
+  deeper than the ``..``). Inside ``\text{...}`` an escaped underscore ``\_`` (LaTeX needs it)
+  becomes ``_``: MathJax shows text-mode content literally, backslash included.
 - Roles: ``:class:`~a.b.C``` and friends become inline code (``C``).
 - Doctests: a bare ``>>>`` block (outside a Google ``Examples:`` section) would be a Markdown
   block quote, and its output (``[True, False]``) a reference link; it becomes a ``pycon`` fence.
@@ -21,7 +25,13 @@ _ROLE = re.compile(r":math:`([^`]+)`")
 _XREF = re.compile(r":(?:py:)?(?:class|func|meth|mod|attr|obj|exc|data|const):`~?([^`]+)`")
 _DOCTEST = re.compile(r"^(?P<indent>[ \t]*)>>> .*\n(?:(?P=indent)\S.*\n)*", re.M)
 _FENCE = re.compile(r"^[ \t]*(```|~~~)", re.M)
-_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. math::[ \t]*\n(?P<body>(?:(?P=indent)[ \t]+\S.*\n|[ \t]*\n)+)", re.M)
+# the body: text on the directive's line (optional), then blank lines and lines indented deeper
+_BLOCK = re.compile(
+    r"^(?P<indent>[ \t]*)\.\. math::(?:[ \t]+(?P<first>\S.*))?[ \t]*\n"
+    r"(?P<body>(?:(?P=indent)[ \t]+\S.*\n|[ \t]*\n)*)",
+    re.M,
+)
+_TEXT = re.compile(r"\\text\{([^{}]*)\}")
 
 
 def rst_math_to_markdown(text: str) -> str:
@@ -38,10 +48,23 @@ def rst_math_to_markdown(text: str) -> str:
     <BLANKLINE>
     B
     <BLANKLINE>
+    >>> print(rst_math_to_markdown("A\n\n.. math:: z_B = x_B + t,\n          y = 1.\n\nB"))
+    A
+    <BLANKLINE>
+    $$
+    z_B = x_B + t,
+    y = 1.
+    $$
+    <BLANKLINE>
+    B
+    >>> rst_math_to_markdown(r":math:`-\text{log\_prob}(n)`")
+    '$-\\text{log_prob}(n)$'
     """
 
     def block(m: re.Match) -> str:
         body = textwrap.dedent(m.group("body")).strip("\n")
+        if m.group("first"):
+            body = m.group("first") + ("\n" + body if body else "")
         indent = m.group("indent")
         inner = "\n".join(indent + line if line.strip() else "" for line in body.splitlines())
         return f"{indent}$$\n{inner}\n{indent}$$\n\n"
@@ -49,6 +72,7 @@ def rst_math_to_markdown(text: str) -> str:
     added = not text.endswith("\n")
     text = _BLOCK.sub(block, text + "\n" if added else text)
     text = _ROLE.sub(lambda m: f"${m.group(1)}$", text)
+    text = _TEXT.sub(lambda m: "\\text{" + m.group(1).replace("\\_", "_") + "}", text)
     return text[:-1] if added and text.endswith("\n") else text
 
 
