@@ -17,7 +17,12 @@ every build, and with the HTML cached nothing of it is needed. It is imported on
 The rendered notebook HTML is made offline: nbconvert's template loads MathJax 2 and mermaid
 from cdnjs; both are removed (the site's own MathJax 3 typesets notebook math, see
 docs/assets/js/mathjax-config.js). The notebook source of the page's language is copied next to
-the page and linked from the top of it.
+the page and linked from the top of it, with a link to the repository (``repo_url``).
+
+A downloaded notebook finds its package: its first code cell installs the distribution from the
+repository when ``explainer`` is not importable. The notebooks are written with the default
+repository address (``NOTEBOOK_REPO_URL``, mkdocs.yml's default ``repo_url``); when the site is
+built for another repository (``REPO_URL``), the served notebook and its page name that one.
 """
 
 from __future__ import annotations
@@ -44,6 +49,12 @@ EXECUTED_TEXT = {
     "en": "This page was produced by running the notebook when the site was built.",
     "zh": "本页内容是在构建网站时运行该 notebook 得到的。",
 }
+REPOSITORY_TEXT = {
+    "en": 'Its first code cell installs the package from the <a href="{url}">repository</a> when it is missing.',
+    "zh": '它的第一个代码单元会在缺少本项目的包时从<a href="{url}">代码仓库</a>安装。',
+}
+# the repository address written in the notebooks (their install cell and its note)
+NOTEBOOK_REPO_URL = "https://github.com/flows-explained/flows-explained"
 
 # mkdocs_jupyter.convert.nb2html() arguments (what the mkdocs-jupyter plugin options were)
 NB2HTML = {
@@ -230,6 +241,11 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     name = Path(page.file.src_uri).name
     text = DOWNLOAD_TEXT.get(lang, DOWNLOAD_TEXT["en"]).format(name=name)
     note = EXECUTED_TEXT.get(lang, EXECUTED_TEXT["en"])
+    repo_url = _repo_url(config)
+    if repo_url:
+        html = html.replace(NOTEBOOK_REPO_URL, repo_url)
+        space = "" if lang == "zh" else " "  # Chinese sentences follow each other without a space
+        note += space + REPOSITORY_TEXT.get(lang, REPOSITORY_TEXT["en"]).format(url=repo_url)
     header = (
         f'<p class="nb-download"><a class="md-button" href="{name}" download>{text}</a> <small>{note}</small></p>\n'
     )
@@ -238,11 +254,21 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     return html[: m.end()] + "\n" + header + html[m.end() :] if m else header + html
 
 
+def _repo_url(config) -> str:
+    return (config.repo_url or "").rstrip("/")
+
+
 def on_post_page(output: str, page, config, **kwargs) -> str:
+    """The notebook of the page's language next to the page, naming the site's repository."""
     if isinstance(page.file, NotebookPage):
         target = Path(page.file.abs_dest_path).parent / Path(page.file.src_uri).name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(page.file.abs_src_path, target)
+        source = Path(page.file.abs_src_path).read_bytes()
+        repo_url = _repo_url(config)
+        if repo_url and repo_url != NOTEBOOK_REPO_URL:
+            source = source.replace(NOTEBOOK_REPO_URL.encode(), repo_url.encode())
+        if not target.exists() or target.read_bytes() != source:
+            target.write_bytes(source)
     return output
 
 
