@@ -1,5 +1,6 @@
 """A coupling layer step by step: split, the conditioner computes s and t, transform, merge, and
-the inverse, with y_B = x_B ⊙ exp(s(x_A)) + t(x_A) built up alongside.
+the inverse, with z_B = x_B ⊙ exp(s(x_A)) + t(x_A) built up alongside (z: the output, as on the
+pages).
 
 Every number is from ``export:coupling`` (a 4-D affine coupling of ``explainer``, seeded
 conditioner, channel mask)."""
@@ -66,7 +67,7 @@ class CouplingLayer(ExplainerScene):
             FadeIn(name_b),
             run_time=1.2,
         )
-        formula_a = MathTex("y_A", "=", "x_A", font_size=40).move_to(DOWN * 2.35 + LEFT * 4.3)
+        formula_a = MathTex("z_A", "=", "x_A", font_size=40).move_to(DOWN * 2.35 + LEFT * 4.3)
         formula_a[0].set_color(PASS)
         formula_a[2].set_color(PASS)
         self.play(Write(formula_a), run_time=0.7)
@@ -89,14 +90,14 @@ class CouplingLayer(ExplainerScene):
 
         self.step("transform")
         label = self.step_label("transform", label)
-        formula_b = MathTex("y_B", "=", "x_B", r"\odot", r"\exp(s(x_A))", "+", "t(x_A)", font_size=40)
+        formula_b = MathTex("z_B", "=", "x_B", r"\odot", r"\exp(s(x_A))", "+", "t(x_A)", font_size=40)
         formula_b.move_to(DOWN * 2.35 + RIGHT * 1.6)
         formula_b[0].set_color(TRANSFORMED)
         formula_b[2].set_color(TRANSFORMED)
         formula_b[4].set_color(ACCENT)
         formula_b[6].set_color(ACCENT)
         y_b = boxes(d["y"][~mask], TRANSFORMED).move_to(RIGHT * 3.0 + DOWN * 1.2)
-        y_b_name = MathTex("y_B", font_size=40, color=TRANSFORMED).next_to(y_b, RIGHT, buff=0.3)
+        y_b_name = MathTex("z_B", font_size=40, color=TRANSFORMED).next_to(y_b, RIGHT, buff=0.3)
         self.play(Write(formula_b[:5]), run_time=0.9)
         self.play(Write(formula_b[5:]), run_time=0.6)
         self.play(TransformFromCopy(VGroup(b_src, s_row, t_row), y_b), FadeIn(y_b_name), run_time=1.1)
@@ -105,10 +106,10 @@ class CouplingLayer(ExplainerScene):
         self.step("merge")
         label = self.step_label("merge", label)
         y_a = boxes(d["y"][mask], PASS).move_to(LEFT * 3.6 + DOWN * 1.2)
-        y_a_name = MathTex("y_A", font_size=40, color=PASS).next_to(y_a, LEFT, buff=0.3)
+        y_a_name = MathTex("z_A", font_size=40, color=PASS).next_to(y_a, LEFT, buff=0.3)
         self.play(TransformFromCopy(a_src, y_a), FadeIn(y_a_name), run_time=0.9)
         y_row = boxes(d["y"], FG).move_to(DOWN * 1.2 + LEFT * 0.3)
-        y_name = MathTex("y", font_size=44).next_to(y_row, LEFT, buff=0.35)
+        y_name = MathTex("z", font_size=44).next_to(y_row, LEFT, buff=0.35)
         self.play(
             VGroup(y_a, y_b).animate.become(y_row), FadeOut(y_a_name), FadeOut(y_b_name), FadeIn(y_name), run_time=1.0
         )
@@ -116,7 +117,7 @@ class CouplingLayer(ExplainerScene):
 
         self.step("inverse")
         label = self.step_label("inverse", label)
-        inverse = MathTex("x_B", "=", r"(y_B - t(y_A))", r"\odot", r"\exp(-s(y_A))", font_size=40)
+        inverse = MathTex("x_B", "=", r"(z_B - t(z_A))", r"\odot", r"\exp(-s(z_A))", font_size=40)
         inverse.move_to(DOWN * 3.15).align_to(formula_b, LEFT).shift(LEFT * 0.9)
         inverse[0].set_color(TRANSFORMED)
         recovered = boxes(d["x_inverse"][~mask], GOOD, size=0.7).next_to(inverse, RIGHT, buff=0.3)

@@ -46,12 +46,12 @@ class TriangularJacobian(ExplainerScene):
             MathTex("x_B", color=TRANSFORMED, font_size=34).next_to(VGroup(cell(0, na), cell(0, n - 1)), UP, buff=0.35),
         )
         rows = VGroup(
-            MathTex("y_A", color=PASS, font_size=34).next_to(VGroup(cell(0, 0), cell(na - 1, 0)), LEFT, buff=0.75),
-            MathTex("y_B", color=TRANSFORMED, font_size=34).next_to(
+            MathTex("z_A", color=PASS, font_size=34).next_to(VGroup(cell(0, 0), cell(na - 1, 0)), LEFT, buff=0.75),
+            MathTex("z_B", color=TRANSFORMED, font_size=34).next_to(
                 VGroup(cell(na, 0), cell(n - 1, 0)), LEFT, buff=0.75
             ),
         )
-        jname = MathTex(r"J = \frac{\partial y}{\partial x}", font_size=40).next_to(matrix, DOWN, buff=0.45)
+        jname = MathTex(r"J = \frac{\partial z}{\partial x}", font_size=40).next_to(matrix, DOWN, buff=0.45)
         caption = Text(t("triangular_jacobian.autograd"), font_size=22, color=MUTED).next_to(jname, DOWN, buff=0.15)
 
         def block(r0, r1, c0, c1):
@@ -82,7 +82,7 @@ class TriangularJacobian(ExplainerScene):
         box = SurroundingRectangle(zeros, color=ACCENT, buff=0.12)
         n1 = note(
             Text(t("triangular_jacobian.zero_block"), font_size=26, color=ACCENT),
-            MathTex(r"y_A = x_A \;\Rightarrow\; \frac{\partial y_A}{\partial x_B} = 0", font_size=36, color=ACCENT),
+            MathTex(r"z_A = x_A \;\Rightarrow\; \frac{\partial z_A}{\partial x_B} = 0", font_size=36, color=ACCENT),
         )
         self.play(FadeIn(box), zeros.animate.set_color(ACCENT), FadeIn(n1, shift=LEFT * 0.2), run_time=1.0)
         self.play(Indicate(zeros, color=ACCENT, scale_factor=1.15), run_time=0.8)

@@ -503,3 +503,29 @@ def test_every_citation_link_has_its_reference():
     assert not missing, missing
     cited = {a for page in DOCS.glob("*.md") for a in re.findall(r"references\.md#([\w-]+)", page.read_text("utf-8"))}
     assert len(cited) >= 20, sorted(cited)
+
+
+# One notation: the notebooks and the coupling scenes write what their lessons write.
+#   model density p_theta (glossary, change of variables); the coupling layer's output z;
+#   data: p_data next to the coupling flows (change of variables), q next to flow matching.
+NOTATION = [
+    ("docs/notebooks/realnvp-moons*.ipynb", r"q_\\theta|H\(p\)|KL\(p\b|\\sim p\$|(?<![\w{])p\(x\)", "p_data / p_theta"),
+    ("docs/notebooks/flow-matching-gmm*.ipynb", r"q_\\theta|H\(p\)|KL\(p\b|\\sim p\$|(?<![\w{])p\(x\)", "q / p_theta"),
+    ("animations/coupling_layer.py", r"\by_[AB]\b|MathTex\(\"y\"", "z_A, z_B, z"),
+    ("animations/triangular_jacobian.py", r"\by_[AB]\b|\\partial y\b", "z_A, z_B, z"),
+    ("animations/strings/coupling_layer.toml", r"\by_[AB]\b|output y\b|输出 y", "z_A, z_B, z"),
+    ("animations/strings/triangular_jacobian.toml", r"\by_[AB]\b|输出 y", "z_A, z_B, z"),
+]
+
+
+@pytest.mark.parametrize("pattern,forbidden,notation", NOTATION, ids=[n[0] for n in NOTATION])
+def test_notebooks_and_coupling_scenes_use_the_lessons_notation(pattern, forbidden, notation):
+    files = sorted(ROOT.glob(pattern))
+    assert files, f"no file matches {pattern}"
+    found = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".ipynb":
+            text = "\n".join(source for _, source in _cells(path))
+        found += [f"{path.relative_to(ROOT)}: {m.group(0)!r}" for m in re.finditer(forbidden, text)]
+    assert not found, f"the lessons write {notation}; found:\n  - " + "\n  - ".join(found[:20])
