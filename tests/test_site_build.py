@@ -245,3 +245,70 @@ def test_notebook_pages_offer_their_notebook(built_site):
             href = f"{name}{suffix}"
             assert f'href="{href}"' in html, f"{page.relative_to(site)} has no download link to {href}"
             assert (page.parent / href).exists()
+
+
+HEADING_ID = re.compile(r'<h([1-6]) id="([^"]*)"')
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_chinese_headings_have_readable_anchors(built_site):
+    """Python-Markdown's default slugify drops every non-ASCII character, so a Chinese heading got
+    an opaque anchor (#_9); the toc's slugify keeps Unicode (mkdocs.yml), so #变量替换公式."""
+    site = built_site.path
+    opaque, readable = [], 0
+    for page in sorted((site / "zh").rglob("index.html")):
+        if "generated" in page.parts or "assets" in page.parts:
+            continue
+        for level, anchor in HEADING_ID.findall(page.read_text(encoding="utf-8")):
+            if re.fullmatch(r"_\d*", anchor):
+                opaque.append(f"{page.relative_to(site)}: <h{level} id={anchor!r}>")
+            readable += bool(CJK.search(anchor))
+    assert not opaque, f"{len(opaque)} Chinese headings with opaque anchors:\n" + "\n".join(opaque[:40])
+    assert readable > 50, f"only {readable} Chinese anchors: is the Unicode slugify configured?"
+
+
+def test_chinese_navigation_labels_are_chinese(built_site):
+    """Every label of the navigation (drawer, sections, tabs) on the Chinese site has Chinese text."""
+    html = (built_site.path / "zh" / "index.html").read_text(encoding="utf-8")
+    nav = html[html.index('<nav class="md-nav md-nav--primary"') :]
+    nav = nav[: nav.index("</nav>\n  </div>") if "</nav>\n  </div>" in nav else len(nav)]
+    labels = {re.sub(r"\s+", " ", m).strip() for m in re.findall(r'<span class="md-ellipsis">(.*?)</span>', nav, re.S)}
+    labels = {re.sub(r"<[^>]+>", "", label).strip() for label in labels} - {""}
+    english = sorted(label for label in labels if not CJK.search(label))
+    assert len(labels) >= 15, f"found only {len(labels)} navigation labels: {sorted(labels)}"
+    assert not english, f"navigation labels in English on /zh/: {english}"
+
+
+def test_every_page_links_the_repository(built_site, html_pages):
+    """The header names the repository (Material shows ``repo_url``) on every page, both languages,
+    and without the theme's request for the repository's stars (docs/overrides/partials/source.html)."""
+    site = built_site.path
+    missing, fetching = [], []
+    for page in html_pages:
+        html = page.read_text(encoding="utf-8")
+        if 'class="md-header' not in html:
+            continue  # pipeline-generated HTML (players, deck), not a MkDocs page
+        if not re.search(r'<a href="[^"]+" title="[^"]*" class="md-source"', html):
+            missing.append(str(page.relative_to(site)))
+        if 'data-md-component="source"' in html:
+            fetching.append(str(page.relative_to(site)))
+    assert not missing, f"{len(missing)} pages without the repository link: {missing[:10]}"
+    assert not fetching, f"pages whose repository link asks the GitHub API for facts: {fetching[:10]}"
+
+
+def test_table_of_contents_links_resolve_on_the_page(built_site, html_pages):
+    """Each entry of a page's table of contents (#anchor) names an element of that page. MkDocs
+    validates Markdown pages' anchors; notebook pages are rendered by a hook, so check all here."""
+    site = built_site.path
+    broken = []
+    for page in html_pages:
+        html = page.read_text(encoding="utf-8")
+        start = html.find('<nav class="md-nav md-nav--secondary"')
+        if start < 0:
+            continue
+        toc = html[start : html.find("</nav>", start)]
+        ids = set(re.findall(r'\sid="([^"]+)"', html))
+        for anchor in re.findall(r'href="#([^"]*)"', toc):
+            if unquote(anchor) not in ids:
+                broken.append(f"{page.relative_to(site)}: #{unquote(anchor)}")
+    assert not broken, f"{len(broken)} table-of-contents links to no element:\n" + "\n".join(broken[:40])

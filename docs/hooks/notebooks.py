@@ -155,6 +155,7 @@ def _cache_key(path: Path) -> str:
     ):
         h.update(f"{key}={NB2HTML[key]!r}".encode())
     h.update(f"toc_depth={TOC_DEPTH!r}".encode())
+    h.update(b"slugify=unicode,ids-not-percent-encoded")  # heading ids keep non-ASCII text (see _render_notebook)
     return h.hexdigest()
 
 
@@ -164,12 +165,29 @@ def _render_notebook(path: Path, cache: Path) -> dict:
     rendered = jsoncache.read(cache)
     if rendered is not None:
         return rendered
+    import markdown
+    from markdown.extensions.toc import TocExtension, slugify_unicode
     from mkdocs_jupyter import convert
-    from mkdocs_jupyter.plugin import _get_nb_toc_tokens
 
     log.info(f"executing and converting {path.name}")
-    content = convert.nb2html(str(path), **NB2HTML)
-    toc_tokens, title = _get_nb_toc_tokens(str(path), TOC_DEPTH)
+    # Headings' ids: mkdocs-jupyter's slugify drops every non-ASCII character, so a Chinese heading
+    # got id="" (and the page's TOC linked to #_1, #_2, ... which did not exist). The site's own
+    # slugify (mkdocs.yml: toc.slugify) gives the same ids to English headings and keeps Chinese;
+    # nbconvert would then percent-encode them (id="%E6%95%B0..."): an id may hold any character
+    # but a space, and the slug has none, so it is used as it is.
+    from nbconvert.filters import strings
+
+    saved = convert.slugify, strings._convert_header_id
+    convert.slugify = lambda value: slugify_unicode(value, "-")
+    strings._convert_header_id = lambda text: text.replace(" ", "-")
+    try:
+        content = convert.nb2html(str(path), **NB2HTML)
+    finally:
+        convert.slugify, strings._convert_header_id = saved
+    md = markdown.Markdown(extensions=[TocExtension(toc_depth=TOC_DEPTH, slugify=slugify_unicode)])
+    md.convert(convert.nb2md(str(path)))
+    toc_tokens = md.toc_tokens
+    title = next((t["name"] for t in toc_tokens if t["level"] == 1), None)
     rendered = {"content": content, "toc_tokens": toc_tokens, "title": title}
     jsoncache.write(cache, rendered)
     return rendered

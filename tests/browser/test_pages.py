@@ -5,7 +5,8 @@ The site is the session build of tests/conftest.py (``built_site``), served by a
 http.server on 127.0.0.1. For every page:
 - no console error and no uncaught exception; no request answered with an HTTP error;
 - after MathJax has finished (``MathJax.startup.promise``), no raw ``$$``, ``\\(``, ``\\[`` or
-  ``\\begin`` left in the text, and no MathJax error box;
+  ``\\begin`` left in the text, no reST math (``.. math::``, ``:math:```), no MathJax error box,
+  no backslash in typeset text (``\\text{log\\_prob}``) and no TeX turned into emphasis;
 - every image decodes (naturalWidth > 0); every video source and poster is served (HTTP 200);
 - no request to any host other than 127.0.0.1 (all requests are intercepted and recorded);
 - reflowed at 390 px (a phone), the page does not scroll sideways: only boxes that scroll on
@@ -23,10 +24,11 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import pytest
 
@@ -157,13 +159,20 @@ RAW_TEX_JS = r"""() => {
     + '.jp-InputArea, .jp-OutputArea-output pre, .md-source-file').forEach(e => e.remove());
   const text = clone.textContent;
   const found = [];
-  for (const tok of ['$$', '\\(', '\\[', '\\begin']) {
+  // TeX delimiters MathJax did not consume, and reST math (docstrings on the API page) left unconverted
+  for (const tok of ['$$', '\\(', '\\[', '\\begin', '.. math::', ':math:`']) {
     let i = text.indexOf(tok);
     if (i >= 0) found.push(tok + ' in "' + text.slice(Math.max(0, i - 40), i + 60).replace(/\s+/g, ' ') + '"');
   }
   const merrors = [...document.querySelectorAll('mjx-merror')].map(
     e => 'MathJax error: ' + (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 120));
-  return found.concat(merrors);
+  // \\text{log\\_prob}: MathJax shows text-mode content literally, backslash included
+  const slashes = [...root.querySelectorAll('mjx-container mtext')].map(e => e.textContent)
+    .filter(t => t.includes('\\')).map(t => 'backslash in typeset text: "' + t.slice(0, 60) + '"');
+  // Markdown took math for emphasis: *...* or _..._ around TeX (E_u[... ]_...)
+  const italics = [...clone.querySelectorAll('em, strong')].map(e => e.textContent)
+    .filter(t => t.includes('\\')).map(t => 'TeX in emphasis: "' + t.slice(0, 60) + '"');
+  return found.concat(merrors, slashes, italics);
 }"""
 
 IMAGES_JS = r"""async () => {
@@ -267,6 +276,40 @@ def test_language_switcher_goes_to_twin_and_back(visit, slug):
     _switch(page, "en")
     assert urlsplit(page.url).path == f"/{slug}", f"Chinese /zh/{slug} switched back to {page.url}"
     assert not v.external, v.external
+
+
+HEADING_IDS_JS = """() => [...document.querySelectorAll(
+  'article.md-content__inner :is(h1, h2, h3, h4, h5, h6)[id]')].map(h => h.id)"""
+HEADING_TOP_JS = "id => document.getElementById(id).getBoundingClientRect().top"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("slug", ["change-of-variables/", "notebooks/flow-matching-gmm/"])
+def test_language_switcher_keeps_the_section(visit, slug, width):
+    """Opened at a section's (readable) anchor, the switcher lands on the twin's same section: the
+    i-th heading of one language is the i-th of the other (the parity test keeps them aligned)."""
+    v = visit("zh")
+    v.page.set_viewport_size({"width": width, "height": 844 if width < 500 else 900})
+    zh_ids = v.goto(f"zh/{slug}").evaluate(HEADING_IDS_JS)
+    assert len(zh_ids) >= 4, f"/zh/{slug}: only {len(zh_ids)} headings"
+    i = len(zh_ids) // 2  # a section in the middle of the page
+    assert not re.fullmatch(r"_\d*", zh_ids[i]) and re.search(r"[\u4e00-\u9fff]", zh_ids[i]), (
+        f"/zh/{slug}: heading {i} has the opaque anchor #{zh_ids[i]}"
+    )
+    page = v.goto(f"zh/{slug}#{quote(zh_ids[i])}")
+    _switch(page, "en")
+    page.wait_for_function("() => location.hash.length > 1")
+    en_ids = page.evaluate(HEADING_IDS_JS)
+    assert len(en_ids) == len(zh_ids), f"{len(zh_ids)} headings on /zh/{slug}, {len(en_ids)} on /{slug}"
+    assert urlsplit(page.url).path == f"/{slug}", page.url
+    assert unquote(urlsplit(page.url).fragment) == en_ids[i], f"zh #{zh_ids[i]} switched to {page.url}"
+    assert 0 <= page.evaluate(HEADING_TOP_JS, en_ids[i]) < 300, f"/{slug}#{en_ids[i]} is not scrolled into view"
+    _switch(page, "zh")  # and back
+    page.wait_for_function("() => location.hash.length > 1")
+    assert urlsplit(page.url).path == f"/zh/{slug}", page.url
+    assert unquote(urlsplit(page.url).fragment) == zh_ids[i], f"en #{en_ids[i]} switched back to {page.url}"
+    assert 0 <= page.evaluate(HEADING_TOP_JS, zh_ids[i]) < 300
+    assert not v.errors and not v.external, v.errors + v.external
 
 
 def _search(page, query: str) -> list[str]:
