@@ -68,11 +68,19 @@ STOPWORDS = {"of"}  # dropped by the search (lunr's stop word list), so not requ
 # What the result list shows once the worker answered: every rendered result, with its score
 # (Material renders the page a group of sections belongs to with score 0 when only its sections
 # matched: that heading is not a result), the link, and the snippet's text outside code.
+# Highlights: runs of <mark> with only (zero-width) spaces between them, as one text each.
 RESULTS_JS = r"""() => [...document.querySelectorAll('.md-search-result__item article')].map(a => {
   const clone = a.cloneNode(true);
   clone.querySelectorAll('code, pre').forEach(e => e.remove());
+  const marks = [];
+  for (const m of a.querySelectorAll('mark')) {
+    const prev = m.previousSibling;
+    const joined = prev && (prev.nodeName === 'MARK' || (prev.nodeType === 3 && /^[\s\u200b]*$/.test(prev.textContent)
+      && prev.previousSibling && prev.previousSibling.nodeName === 'MARK'));
+    if (joined && marks.length) marks[marks.length - 1] += m.textContent; else marks.push(m.textContent);
+  }
   return {score: parseFloat(a.dataset.mdScore), href: a.closest('a').getAttribute('href'),
-          text: clone.textContent};
+          text: clone.textContent, marks, missing: !!a.querySelector('.md-search-result__terms')};
 })"""
 RAW_MATH = re.compile(r"\\\(|\\\)|\\\[|\$\$|\\(?:begin|frac|tfrac|log|det|theta|partial|mathbb|mathrm|sum)\b|<mark>")
 
@@ -116,6 +124,15 @@ def _ready(page) -> str:
     page.keyboard.press("Backspace")
     page.wait_for_function(META_IS_NOT, arg=none)
     return meta.inner_text()
+
+
+def _marks(mark: str, query: str) -> bool:
+    """Whether a highlight is the query: the Chinese query within it (it may be a longer word the
+    index holds, 棋盘格掩码 for 棋盘); an English highlight starts with one of the query's words."""
+    mark = mark.replace("\u200b", "").strip().lower()
+    if re.search(r"[\u4e00-\u9fff]", query):
+        return query.lower() in mark
+    return any(mark.startswith(w) for w in re.split(r"[\s\-]+", query.lower()) if w)
 
 
 def _ask(page, query: str, empty: str) -> list[dict]:
@@ -169,6 +186,11 @@ def test_search_suite(answers, built_site):
             location = r["path"][len(prefix[lang]) :] + (f"#{fragment}" if fragment else "")
             if not _contains(index[lang].get(location, ""), query):
                 lacking.append(location)
+        stray = sorted({m for r in results for m in r["marks"] if not _marks(m, query)})
+        if stray:
+            wrong.append(f"{lang} {query!r}: highlights that are not the query: {stray[:8]}")
+        if any(r["missing"] for r in scored):
+            wrong.append(f"{lang} {query!r}: a result says a query term is missing")
         raw += [
             f"{lang} {query!r}: {m.group()} in {r['text'][:120]!r}"
             for r in results
