@@ -9,8 +9,8 @@
  *    words; the index's Chinese tokens are those words, so a Chinese run of the query is looked
  *    up as the tokens that can spell it (see candidates()), and it must appear as typed: lunr has
  *    no phrase query, so results whose text lacks it are dropped, and only the occurrences of the
- *    whole run stay highlighted. Every English word is required (the last one may be a start, as
- *    while typing). The theme instead cut 去量化 into the prefixes 去* and 量* of any token, and
+ *    whole run stay highlighted. Every English word is required, as a word (the last one may be a
+ *    start, as while typing; the theme let every word be a start: log-det found "logit"). The theme instead cut 去量化 into the prefixes 去* and 量* of any token, and
  *    listed every document holding either.
  * 2. Results are ranked by where the query is: pages whose title holds it, then pages with a
  *    heading that holds it, then the rest; within each, by the summed score of the page's matching
@@ -51,13 +51,15 @@
 
   let separator = /[\s\u200b-]+/;
   let stopWords = false; // whether the index left lunr's stop words out
-  let docs = new Map(); // location -> {title, text, boost}: plain, lowercase
+  let docs = new Map(); // location -> {title, words (of the title), text, boost}: plain, lowercase
   let vocabulary = null; // the index's Chinese tokens, and every start of one
   let active = null; // the query being answered
 
-  const plain = html =>
-    html.replace(/<[^>]*>/g, "").replace(/\u200b/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">")
-      .replace(/&amp;/g, "&").toLowerCase();
+  const plain = (html, lower = true) => {
+    const text = html.replace(/<[^>]*>/g, "").replace(/\u200b/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&");
+    return lower ? text.toLowerCase() : text;
+  };
 
   function setup({ config, docs: entries }) {
     separator = new RegExp(config.separator);
@@ -66,6 +68,7 @@
     for (const doc of entries)
       docs.set(doc.location, {
         title: plain(doc.title),
+        words: plain(doc.title, false).split(separator).filter(Boolean).map(w => w.toLowerCase()), // as lunr
         text: plain(`${doc.title} ${doc.text}`),
         boost: doc.boost ?? 1,
       });
@@ -162,9 +165,11 @@
     vocabulary ??= vocabularyOf(index);
     const clauses = [];
     const phrases = [];
+    query.terms = []; // the words looked up (not the stop words), for the page's highlighting
     query.words.forEach((word, k) => {
       const open = k === query.words.length - 1; // the word being typed: may be a start
       if (word.han) {
+        query.terms.push(word.text);
         const terms = candidates(word.text, open);
         const stands = term => terms.get(term) === false || [...terms].some(([t, start]) => start && term.startsWith(t));
         phrases.push({ text: word.text, stands });
@@ -172,7 +177,9 @@
       } else {
         if (stopWords && !lunr.stopWordFilter(new lunr.Token(word.text))) return; // not in the index
         const [term] = index.pipeline.runString(word.text);
-        if (term) clauses.push({ term, wildcard: true, required: true }); // as the theme: "flow" finds "flows"
+        if (!term) return;
+        clauses.push({ term, wildcard: open, required: true }); // "flow" finds "flows" while typed
+        query.terms.push(word.text);
       }
     });
     query.phrases = phrases;
@@ -193,19 +200,17 @@
       });
   }
 
-  const escape = s => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
   /* The theme's result groups (one per page), reordered by where the query stands */
   function rank(groups, query) {
-    const patterns = query.words.map(w => (w.han ? null : new RegExp(`(^|[^\\p{L}\\p{N}])${escape(w.text)}`, "u")));
-    const holds = title => query.words.every((w, i) => (w.han ? title.includes(w.text) : patterns[i].test(title)));
+    const holds = doc =>
+      !!doc && query.terms.every(t => (HAN.test(t) ? doc.title.includes(t) : doc.words.some(w => w.startsWith(t))));
     const keyed = groups.map((items, order) => {
       const page = items.find(item => !item.location.includes("#")) ?? items[0];
-      const info = docs.get(page.location) ?? { title: "", boost: 1 };
+      const info = docs.get(page.location);
       const scored = items.filter(item => item.score > 0);
-      let tier = scored.some(item => item !== page && holds(docs.get(item.location)?.title ?? "")) ? 2 : 1;
-      if (holds(info.title)) tier = info.boost < 1 ? 2 : 3;
-      const terms = Object.fromEntries(query.words.map(w => [w.text, true])); // all are required
+      let tier = scored.some(item => item !== page && holds(docs.get(item.location))) ? 2 : 1;
+      if (holds(info)) tier = info.boost < 1 ? 2 : 3;
+      const terms = Object.fromEntries(query.terms.map(t => [t, true])); // all are required
       for (const item of scored) item.terms = terms;
       return { items, tier, total: scored.reduce((sum, item) => sum + item.score, 0), order };
     });
