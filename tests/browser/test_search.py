@@ -2,9 +2,10 @@
 search box in headless Chromium, each with the page that should come first.
 
 For every query of SUITE:
-- every result (each section or page the search scored) contains the query: the Chinese query as
-  written, each English word as the start of a word (search completes the last word typed); read
-  from the site's own search index, not from the snippet, which shows only part of a section;
+- every result (each section or page the search scored) contains every word of the query: a
+  Chinese word as written, an English word as the start of a word (search completes the last word
+  typed); read from the site's own search index, not from the snippet, which shows only part of a
+  section; every highlight is a word of the query, and no result says a word is missing;
 - no snippet shows formula source (``\\(``, ``$$``, ``\\frac``, ...) or a literal ``<mark>``;
 - the first result is the expected page for at least MIN_TOP_ONE of the queries.
 The numbers are printed and written to artifacts/search.json.
@@ -62,6 +63,28 @@ SUITE = [
     ("en", "zero initialisation", "coupling-layers/"),
     ("en", "continuity equation", "flow-matching/"),
     ("en", "permutation", "alternating-and-permutations/"),
+    # written down after the ranking, before running them (four of these miss: 交替掩码 and
+    # "alternating mask" find Masking's odd/even mask first, "velocity field" a notebook heading,
+    # 仿射耦合 the exercises, whose three headings name it)
+    ("zh", "变量替换", "change-of-variables/"),
+    ("zh", "交替掩码", "alternating-and-permutations/"),
+    ("zh", "概率路径", "flow-matching/"),
+    ("zh", "速度场", "flow-matching/"),
+    ("zh", "KL 散度", "change-of-variables/"),
+    ("zh", "仿射耦合", "coupling-layers/"),
+    ("zh", "加性耦合", "coupling-layers/"),
+    ("zh", "条件网络", "coupling-layers/"),
+    ("zh", "连续归一化流", "flow-matching/"),
+    ("zh", "Logit 变换", "images/"),
+    ("en", "probability path", "flow-matching/"),
+    ("en", "velocity field", "flow-matching/"),
+    ("en", "affine coupling", "coupling-layers/"),
+    ("en", "additive coupling", "coupling-layers/"),
+    ("en", "conditioner", "coupling-layers/"),
+    ("en", "KL divergence", "change-of-variables/"),
+    ("en", "logit", "images/"),
+    ("en", "continuous normalizing flow", "flow-matching/"),
+    ("en", "alternating mask", "alternating-and-permutations/"),
 ]
 STOPWORDS = {"of"}  # dropped by the search (lunr's stop word list), so not required in a result
 
@@ -96,14 +119,31 @@ def _index(site: Path, lang: str) -> dict[str, str]:
     return out
 
 
+HAN = re.compile(r"([\u4e00-\u9fff]+)")
+
+
+def _words(query: str) -> list[str]:
+    """The query's words, as the search reads them: split at spaces and hyphens, and a Chinese run
+    apart from the letters around it (stop words left out)."""
+    return [w for part in re.split(r"[\s\-]+", query.lower()) for w in HAN.split(part) if w and w not in STOPWORDS]
+
+
 def _contains(text: str, query: str) -> bool:
-    """Whether ``text`` holds ``query``: a Chinese query as written; each English word at the start
-    of a word, the index's words (a camelCase name is indexed as its parts: ReversePermutation)."""
-    if re.search(r"[\u4e00-\u9fff]", query):
-        return query.lower() in text.lower()
-    words = [w for w in re.split(r"[\s\-]+", query.lower()) if w and w not in STOPWORDS]
-    start = r"(?:(?<![A-Za-z0-9])|(?<=[a-z])(?=[A-Z]))"
-    return all(re.search(f"{start}(?i:{re.escape(w)})", text) for w in words)
+    """Whether ``text`` holds every word of ``query``: a Chinese word as written; an English word at
+    the start of one of the index's words (a camelCase name is indexed as its parts: CondOTPath
+    holds "path")."""
+    start = r"(?:(?<![A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[A-Z][a-z]))"
+    return all(
+        w in text.lower() if HAN.fullmatch(w) else re.search(f"{start}(?i:{re.escape(w)})", text) for w in _words(query)
+    )
+
+
+def _marks(mark: str, query: str) -> bool:
+    """Whether a highlight is a word of the query: a Chinese word within it (it may be a longer word
+    of the index, 棋盘格掩码 for 棋盘; never a part of the word, 可 for 雅可比); or it starts with an
+    English word of the query."""
+    mark = mark.replace("\u200b", "").strip().lower()
+    return any(w in mark if HAN.fullmatch(w) else mark.startswith(w) for w in _words(query))
 
 
 META_IS = "p => document.querySelector('.md-search-result__meta').innerText === p"
@@ -124,15 +164,6 @@ def _ready(page) -> str:
     page.keyboard.press("Backspace")
     page.wait_for_function(META_IS_NOT, arg=none)
     return meta.inner_text()
-
-
-def _marks(mark: str, query: str) -> bool:
-    """Whether a highlight is the query: the Chinese query within it (it may be a longer word the
-    index holds, 棋盘格掩码 for 棋盘); an English highlight starts with one of the query's words."""
-    mark = mark.replace("\u200b", "").strip().lower()
-    if re.search(r"[\u4e00-\u9fff]", query):
-        return query.lower() in mark
-    return any(mark.startswith(w) for w in re.split(r"[\s\-]+", query.lower()) if w)
 
 
 def _ask(page, query: str, empty: str) -> list[dict]:
