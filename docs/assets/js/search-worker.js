@@ -10,8 +10,9 @@
  *    up as the tokens that can spell it (see candidates()), and it must appear as typed: lunr has
  *    no phrase query, so results whose text lacks it are dropped, and only the occurrences of the
  *    whole run stay highlighted. Every English word is required, as a word (the last one may be a
- *    start, as while typing; the theme let every word be a start: log-det found "logit"). The theme instead cut 去量化 into the prefixes 去* and 量* of any token, and
- *    listed every document holding either.
+ *    start, as while typing). The theme instead cut 去量化 into the prefixes 去* and 量* of any
+ *    token and listed every document holding either; it let every English word be a start
+ *    (log-det found "logit") and needed only one of them.
  * 2. Results are ranked by where the query is: pages whose title holds it, then pages with a
  *    heading that holds it, then the rest; within each, by the summed score of the page's matching
  *    sections (the theme's: a heading match counts a thousand times a word of text; the index's
