@@ -12,6 +12,13 @@ dictionary alone takes ~1 s. On a build where nothing changed, both are wasted w
    configuration, the jieba user dictionary, and the versions of mkdocs-material and jieba. A page
    found there gets its stored entries, in the order the plugin would have produced them, so the
    search index is byte-identical. The file keeps only the entries used by the latest build.
+3. Each page's entries are made readable before they are stored (search_text.py): formulas as
+   text, not TeX source, and sections the page gives no anchor folded into the page's entry.
+   The pages in a section of the navigation (the notebooks and the reference pages: API, glossary,
+   cheat sheet, ...) get the theme's per-page ``boost`` of COMPANION_BOOST: they accompany the
+   lessons, and a reader who searches a term should reach the lesson that explains it first (the
+   site's search worker, docs/assets/js/search-worker.js, ranks them after the lessons whose
+   titles hold the query).
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from pathlib import Path
 
 import jsoncache
 import mkdocs.plugins
+import search_text
 
+COMPANION_BOOST = 0.5
 _cache: dict[str, list] = {}  # key -> entries, as loaded from / saved to disk
 _used: dict[str, list] = {}  # entries of the pages indexed by this build (both languages)
 _path: Path | None = None
@@ -89,6 +98,8 @@ def _settings_key(search) -> str:
             h.update(Path(path).read_bytes())
     for package in ("mkdocs-material", "jieba"):
         h.update(f"{package}={version(package)}".encode())
+    for module in (__file__, search_text.__file__):  # how entries are made: this hook and its helper
+        h.update(Path(module).read_bytes())
     return h.hexdigest()
 
 
@@ -115,6 +126,7 @@ def on_pre_build(config, **kwargs) -> None:
                     page.meta.get("title"),
                     page.meta.get("search"),
                     page.meta.get("tags"),
+                    page.parent is not None,
                     _toc(page.toc),
                 ],
                 default=str,
@@ -126,7 +138,10 @@ def on_pre_build(config, **kwargs) -> None:
         if entries is None:
             start = len(index.entries)
             add_entry(page)
-            entries = index.entries[start:]
+            entries = search_text.readable_entries(index.entries[start:], page.url)
+            if page.parent is not None:  # in a section of the nav: a companion of the lessons
+                entries = [{"boost": COMPANION_BOOST, **entry} for entry in entries]
+            index.entries[start:] = entries
         else:
             index.entries.extend(dict(entry) for entry in entries)
         _used[key] = entries
