@@ -17,17 +17,20 @@ from sitebuild.tables.benchmark import render_benchmark
 from sitebuild.tables.comparison import write_tables
 
 TINY = {
-    "steps": 15,
-    "batch_size": 64,
-    "lr": 2e-3,
-    "flow": {"layers": 2, "hidden": 8, "depth": 1},
-    "bins": 4,
-    "bound": 5.0,
-    "fm": {"hidden": 8, "depth": 1, "act": "silu"},
+    "models": {
+        "realnvp": {"steps": 15, "batch_size": 64, "lr": 2e-3, "net": {"layers": 2, "hidden": 8, "depth": 1}},
+        "nsf": {
+            "steps": 15,
+            "batch_size": 64,
+            "lr": 2e-3,
+            "net": {"layers": 2, "hidden": 8, "depth": 1, "bins": 4, "bound": 5.0},
+        },
+        "fm": {"steps": 20, "batch_size": 64, "lr": 2e-3, "net": {"hidden": 8, "depth": 1, "act": "silu"}},
+    },
     "n_train": 1000,
     "n_test": 200,
     "n_samples": 150,
-    "n_sample_timing": 300,
+    "n_recon": 100,
 }
 
 
@@ -62,6 +65,21 @@ def test_every_model_is_trained_once_and_measured(tiny_results):
     for r in runs:
         if r["method"] != "fm":
             assert r["recon_max"] < 1e-4  # exact inverse, float32 rounding
+
+
+def test_each_model_trains_with_its_own_recipe_and_is_checked_for_a_plateau(tiny_results):
+    results, _ = tiny_results
+    for r in results["runs"]:
+        assert r["steps"] == TINY["models"][r["method"]]["steps"]
+    checks = {(c["method"], c["dataset"]): c for c in results["plateau"]}
+    assert sorted(checks) == sorted((m, "moons") for m in comparison.METHODS)
+    for (method, _), c in checks.items():
+        full = next(r["nll"] for r in results["runs"] if r["method"] == method and r["seed"] == 0)
+        assert c["nll"] == full and c["short_steps"] == round(0.8 * c["steps"])
+        assert c["fall"] == pytest.approx(c["short_nll"] - full)
+        assert c["held"] == (c["relative_fall"] <= comparison.PLATEAU["max_fall"])
+    # 15-20 steps are far from a plateau: every shorter run is measurably worse
+    assert all(c["fall"] > 0 for c in checks.values()), [(k, c["fall"]) for k, c in checks.items()]
 
 
 def test_flow_matching_sweep_covers_every_solver_at_equal_nfe(tiny_results):
@@ -154,3 +172,44 @@ def test_benchmark_table_renders_ratios_from_a_summary():
     row = next(line for line in text.splitlines() if "| explainer |" in line)
     assert "| 1.00 |" in row  # mean 5.0 ms against zuko's 5.0 ms
     assert "5.00 ± 1.41" in row
+
+
+def _fall_over_last_fifth(curve: list[float]) -> float:
+    """Relative fall of a smoothed loss curve between the window just before 80 % of the steps and
+    the last window (each a tenth of the curve)."""
+    n = len(curve)
+    width = max(1, n // 10)
+    before = statistics.fmean(curve[int(0.8 * n) - width : int(0.8 * n)])
+    end = statistics.fmean(curve[n - width :])
+    return (before - end) / abs(before)
+
+
+def test_fall_over_last_fifth_measures_a_still_falling_curve():
+    assert _fall_over_last_fifth([3.0] * 100) == 0
+    falling = [3.0 - 0.01 * i for i in range(100)]  # 0.1 over the last fifth: ~4.5 % of 2.2
+    assert _fall_over_last_fifth(falling) > 0.02
+
+
+@pytest.mark.site
+def test_every_comparison_model_is_trained_to_its_plateau(built_site):
+    """The published comparison draws verdicts from its models, so none may be undertrained: the
+    same recipe with a fifth fewer steps reaches a held-out NLL within 2 % of the full budget's,
+    and every run's smoothed training loss falls by less than 2 % over its last fifth."""
+    results = json.loads((ROOT / ".cache/pipeline/comparison/quick/results.json").read_text())
+    checks = results["plateau"]
+    assert sorted((c["method"], c["dataset"]) for c in checks) == sorted(
+        (m, d) for m in comparison.METHODS for d in comparison.DATASETS
+    )
+    still_improving = [
+        f"{c['method']} on {c['dataset']}: held-out NLL {c['short_nll']:.3f} at {c['short_steps']} steps, "
+        f"{c['nll']:.3f} at {c['steps']} ({100 * c['relative_fall']:.2f} %)"
+        for c in checks
+        if c["relative_fall"] > comparison.PLATEAU["max_fall"]
+    ]
+    assert not still_improving, still_improving
+    falling = [
+        f"{r['method']} on {r['dataset']}, seed {r['seed']}: {100 * _fall_over_last_fifth(r['loss_curve']):.2f} %"
+        for r in results["runs"]
+        if _fall_over_last_fifth(r["loss_curve"]) > comparison.PLATEAU["max_fall"]
+    ]
+    assert not falling, falling

@@ -25,18 +25,13 @@ COLORS = {"realnvp": "#dd8452", "nsf": "#55a868", "fm": "#8172b2"}
 def curves(results: dict) -> dict[tuple[str, str], dict[str, np.ndarray]]:
     """``{(method, dataset): {"step", "mean", "low", "high"}}`` over the seeds of ``results``."""
     out = {}
-    steps = results["config"]["steps"]
     for dataset in results["datasets"]:
         for method in results["methods"]:
-            runs = [
-                np.asarray(r["loss_curve"])
-                for r in results["runs"]
-                if r["method"] == method and r["dataset"] == dataset
-            ]
-            if not runs:
+            rows = [r for r in results["runs"] if r["method"] == method and r["dataset"] == dataset]
+            if not rows:
                 continue
-            stack = np.stack(runs)
-            width = steps / stack.shape[1]
+            stack = np.stack([np.asarray(r["loss_curve"]) for r in rows])
+            width = rows[0]["steps"] / stack.shape[1]  # every model has its own number of steps
             out[(method, dataset)] = {
                 "step": (np.arange(stack.shape[1]) + 0.5) * width,
                 "mean": stack.mean(0),
@@ -59,12 +54,12 @@ def make(lang: str, out_dir: str | Path, results: dict) -> Path:
         >>> runs = []
         >>> for seed in (0, 1):
         ...     h = fit(realnvp(layers=2, hidden=8), x, steps=20, batch_size=32, seed=seed, progress=False)
-        ...     runs.append({"method": "realnvp", "dataset": "moons", "entropy": 2.39,
+        ...     runs.append({"method": "realnvp", "dataset": "moons", "entropy": 2.39, "steps": 20,
         ...                  "loss_curve": comparison._curve(h.loss, 10)})
         ...     _, h = train_fm(x, hidden=8, depth=1, steps=20, batch_size=32, seed=seed)
-        ...     runs.append({"method": "fm", "dataset": "moons", "entropy": 2.39,
+        ...     runs.append({"method": "fm", "dataset": "moons", "entropy": 2.39, "steps": 20,
         ...                  "loss_curve": comparison._curve(h.loss, 10)})
-        >>> results = {"config": {"steps": 20}, "datasets": ["moons"], "methods": ["realnvp", "fm"], "runs": runs}
+        >>> results = {"datasets": ["moons"], "methods": ["realnvp", "fm"], "runs": runs}
         >>> c = curves(results)[("realnvp", "moons")]
         >>> bool(np.allclose(c["mean"], (np.array(runs[0]["loss_curve"]) + np.array(runs[2]["loss_curve"])) / 2))
         True
@@ -103,7 +98,7 @@ def make(lang: str, out_dir: str | Path, results: dict) -> Path:
             ax_fm.set_ylabel(T("cfm"))
             ax_nll.legend(fontsize=8)
             ax_fm.legend(fontsize=8)
-    fig.suptitle(T("title").format(steps=results["config"]["steps"]), fontsize=13)
+    fig.suptitle(T("title"), fontsize=13)
     return style.save(fig, out_dir, NAME, lang)
 
 

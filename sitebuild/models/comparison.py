@@ -1,7 +1,7 @@
 r"""RealNVP vs NSF vs flow matching on the four 2D datasets, measured (the comparison page).
 
-One model per (method, dataset, seed) is trained once at a stated *budget* and reused for every
-metric:
+One model per (method, dataset, seed) is trained once with its model's *recipe* (steps, batch,
+learning rate, network: :data:`BUDGETS`) and reused for every metric:
 
 - test NLL (nats) on held-out points and the gap to the true entropy :math:`H(p)` (an estimate of
   :math:`\mathrm{KL}(p\|q)`); flow matching's NLL by the exact divergence with RK4, 25 steps;
@@ -9,9 +9,14 @@ metric:
   (the energy distance between two independent held-out draws of the same size);
 - flow matching's energy distance against NFE for Euler, midpoint and RK4 at equal budgets of
   4–100 evaluations (Euler 4–100 steps, midpoint 2–50, RK4 1–25) and adaptive Dormand–Prince;
-- training time, and the time to draw 10,000 samples;
+- the share of samples off the data (:func:`explainer.metrics.off_support_share`: below the 1 %
+  density quantile of held-out data), next to the same share for a held-out draw;
+- training time, and the time to draw the samples;
 - reconstruction error :math:`\max\|x - \hat x\|_\infty`: the coupling flows' exact inverse
-  :math:`f^{-1}(f(x))` against flow matching's reverse-then-forward ODE (RK4, 25 steps each way).
+  :math:`f^{-1}(f(x))` against flow matching's reverse-then-forward ODE (RK4, 25 steps each way);
+- the plateau check: seed 0 trained again with a fifth fewer steps; the held-out NLL may fall by
+  at most 2 % over the last fifth of the budget (:data:`PLATEAU`; tests/test_site_build.py fails
+  otherwise).
 
 Budgets: ``quick`` (built by the pipeline and CI, a few minutes on 2 cores) and ``full``
 (``python -m sitebuild.models.comparison --budget full``). Each job runs single-threaded in one of
@@ -40,7 +45,7 @@ import torch
 
 from explainer import datasets
 from explainer.matching.solvers import STAGES
-from explainer.metrics import energy_distance
+from explainer.metrics import energy_distance, off_support_share
 from sitebuild.registry import CACHE, target
 
 METHODS = ("realnvp", "nsf", "fm")
@@ -52,34 +57,48 @@ NFE_SOLVERS = ("euler", "midpoint", "rk4")
 DOPRI_TOLERANCES = (1e-3, 1e-5)
 EVAL_SOLVER = {"method": "rk4", "steps": 25}  # FM's NLL, samples and reconstruction: 100 NFE
 
+# One recipe per model (steps, batch, learning rate, network), each chosen so that the model's
+# held-out NLL has stopped improving at its budget: the same recipe with a fifth fewer steps must
+# come within PLATEAU["max_fall"] of it (checked on every build, see :func:`plateau_check`).
+# Adam with cosine decay for all. The data sizes are shared.
 BUDGETS = {
     "quick": {
-        "steps": 800,
-        "batch_size": 256,
-        "lr": 2e-3,
-        "flow": {"layers": 8, "hidden": 64, "depth": 2},
-        "bins": 8,
-        "bound": 5.0,
-        "fm": {"hidden": 128, "depth": 3, "act": "silu"},
+        "models": {
+            "realnvp": {"steps": 3000, "batch_size": 512, "lr": 5e-3, "net": {"layers": 8, "hidden": 64, "depth": 2}},
+            "nsf": {
+                "steps": 1200,
+                "batch_size": 256,
+                "lr": 5e-3,
+                "net": {"layers": 8, "hidden": 64, "depth": 2, "bins": 8, "bound": 5.0},
+            },
+            "fm": {"steps": 6000, "batch_size": 256, "lr": 1e-2, "net": {"hidden": 128, "depth": 3, "act": "silu"}},
+        },
         "n_train": 50_000,
         "n_test": 5_000,
         "n_samples": 2_000,
-        "n_sample_timing": 10_000,
+        "n_recon": 1_000,
     },
     "full": {
-        "steps": 2_500,
-        "batch_size": 512,
-        "lr": 1e-3,
-        "flow": {"layers": 8, "hidden": 128, "depth": 2},
-        "bins": 8,
-        "bound": 5.0,
-        "fm": {"hidden": 256, "depth": 3, "act": "silu"},
+        "models": {
+            "realnvp": {"steps": 6000, "batch_size": 1024, "lr": 5e-3, "net": {"layers": 8, "hidden": 128, "depth": 2}},
+            "nsf": {
+                "steps": 2400,
+                "batch_size": 512,
+                "lr": 5e-3,
+                "net": {"layers": 8, "hidden": 128, "depth": 2, "bins": 8, "bound": 5.0},
+            },
+            "fm": {"steps": 12000, "batch_size": 512, "lr": 5e-3, "net": {"hidden": 256, "depth": 3, "act": "silu"}},
+        },
         "n_train": 100_000,
         "n_test": 20_000,
         "n_samples": 4_000,
-        "n_sample_timing": 10_000,
+        "n_recon": 2_000,
     },
 }
+# The plateau check: seed 0 of every (method, dataset) is trained again with round(fraction × steps)
+# steps (its own cosine decay); the held-out NLL may fall by at most max_fall (relative) over the
+# last fifth of the budget.
+PLATEAU = {"fraction": 0.8, "seed": 0, "max_fall": 0.02}
 LABELS = {
     "en": {"realnvp": "RealNVP", "nsf": "NSF", "fm": "flow matching"},
     "zh": {"realnvp": "RealNVP", "nsf": "NSF", "fm": "流匹配"},
@@ -104,11 +123,11 @@ def split(dataset: str, seed: int, budget: dict) -> dict[str, torch.Tensor]:
     }
 
 
-def _flow_kwargs(method: str, budget: dict) -> dict:
-    kwargs = dict(budget["flow"])
-    if method == "nsf":
-        kwargs.update(bins=budget["bins"], bound=budget["bound"])
-    return kwargs
+def recipe(method: str, budget: dict) -> dict:
+    """The training recipe of ``method`` in ``budget``: steps, batch_size, lr and the network."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {list(METHODS)}")
+    return budget["models"][method]
 
 
 def _timed(fn):
@@ -149,6 +168,59 @@ def nfe_sweep(velocity, reference: torch.Tensor, n: int, seed: int) -> list[dict
     return sweep
 
 
+def train(method: str, train_data: torch.Tensor, recipe_: dict, seed: int, steps: int | None = None):
+    """Train one model with ``recipe_`` (``steps`` overrides its number of steps); return
+    ``(model, history)``: a flow, or flow matching's velocity field."""
+    from explainer import checkpoints
+    from explainer.matching import experiment as fm
+    from explainer.train import fit
+
+    fit_kwargs = {
+        "steps": steps or recipe_["steps"],
+        "batch_size": recipe_["batch_size"],
+        "lr": recipe_["lr"],
+        "seed": seed,
+    }
+    if method == "fm":
+        return fm.train_fm(train_data, **recipe_["net"], **fit_kwargs)
+    torch.manual_seed(seed)
+    flow = checkpoints.build(method, recipe_["net"])
+    return flow, fit(flow, train_data, **fit_kwargs, progress=False)
+
+
+def heldout_nll(method: str, model, test: torch.Tensor) -> float:
+    """Held-out NLL in nats: the flows' exact log-density; flow matching's by the exact divergence
+    along the reverse ODE with :data:`EVAL_SOLVER`."""
+    from explainer.matching import experiment as fm
+    from explainer.train import evaluate_nll
+
+    return fm.nll(model, test, **EVAL_SOLVER) if method == "fm" else evaluate_nll(model, test)
+
+
+def round_trip(method: str, model, x: torch.Tensor) -> dict:
+    r"""Data → latent → data: mean and max of :math:`\|x - \hat x\|_\infty` over the rows of ``x``,
+    in ``x``'s precision (the model is cast to it). The coupling flows use their exact inverse,
+    flow matching two ODE solves with :data:`EVAL_SOLVER`; only the first error shrinks to the
+    precision's rounding in float64.
+
+    >>> from explainer.models import realnvp
+    >>> flow = realnvp(layers=2, hidden=8)
+    >>> round_trip("realnvp", flow, torch.randn(20, 2, dtype=torch.float64))["max"] < 1e-12
+    True
+    """
+    import copy
+
+    from explainer.matching import experiment as fm
+
+    model = copy.deepcopy(model).to(x.dtype)
+    if method == "fm":
+        return fm.reconstruction_error(model, x, **EVAL_SOLVER)
+    with torch.no_grad():
+        z, _ = model(x)
+        error = (model.inverse(z)[0] - x).abs().amax(dim=1)
+    return {"mean": error.mean().item(), "max": error.max().item()}
+
+
 def run_job(
     method: str, dataset: str, seed: int, budget_name: str, checkpoint_dir: str, entropy: float | None = None
 ) -> dict:
@@ -157,54 +229,84 @@ def run_job(
     each recompute the grid integral."""
     from explainer import checkpoints
     from explainer.matching import experiment as fm
-    from explainer.train import evaluate_nll, fit
 
     torch.set_num_threads(1)
     budget = _check_budget(budget_name)
+    recipe_ = recipe(method, budget)
     data = split(dataset, seed, budget)
-    fit_kwargs = {"steps": budget["steps"], "batch_size": budget["batch_size"], "lr": budget["lr"], "seed": seed}
     path = Path(checkpoint_dir) / f"{method}-{dataset}-{seed}.pt"
     entropy = datasets.entropy(dataset) if entropy is None else entropy
     row: dict = {"method": method, "dataset": dataset, "seed": seed, "entropy": entropy, "checkpoint": str(path)}
+    model, history = train(method, data["train"], recipe_, seed)
+    row["params"] = sum(p.numel() for p in model.parameters())
+    row["nll"] = heldout_nll(method, model, data["test"])
+    recon_x = data["test"][: budget["n_recon"]]
     if method == "fm":
-        velocity, history = fm.train_fm(data["train"], **budget["fm"], **fit_kwargs)
-        row["params"] = sum(p.numel() for p in velocity.parameters())
-        row["nll"] = fm.nll(velocity, data["test"], **EVAL_SOLVER)
-        samples = fm.sample(velocity, budget["n_samples"], seed=seed + 1, **EVAL_SOLVER)
-        _, row["sample_seconds"] = _timed(
-            lambda: fm.sample(velocity, budget["n_sample_timing"], seed=seed + 2, **EVAL_SOLVER)
+        samples, row["sample_seconds"] = _timed(
+            lambda: fm.sample(model, budget["n_samples"], seed=seed + 1, **EVAL_SOLVER)
         )
-        recon = fm.reconstruction_error(velocity, data["test"], **EVAL_SOLVER)
-        sweep = nfe_sweep(velocity, data["reference"], budget["n_samples"], seed=seed + 1)
-        row["nfe_sweep"] = sweep
-        checkpoints.save(
-            path, velocity, "velocity_mlp", velocity.config(), {"budget": budget_name, "dataset": dataset, "seed": seed}
-        )
+        row["nfe_sweep"] = nfe_sweep(model, data["reference"], budget["n_samples"], seed=seed + 1)
+        kind, config = "velocity_mlp", model.config()
     else:
-        kwargs = _flow_kwargs(method, budget)
-        torch.manual_seed(seed)
-        flow = checkpoints.build(method, kwargs)
-        history = fit(flow, data["train"], **fit_kwargs, progress=False)
-        row["params"] = sum(p.numel() for p in flow.parameters())
-        row["nll"] = evaluate_nll(flow, data["test"])
-        samples = flow.sample(budget["n_samples"], seed=seed + 1)
-        _, row["sample_seconds"] = _timed(lambda: flow.sample(budget["n_sample_timing"], seed=seed + 2))
-        with torch.no_grad():
-            z, _ = flow(data["test"])
-            error = (flow.inverse(z)[0] - data["test"]).abs().amax(dim=1)
-        recon = {"mean": error.mean().item(), "max": error.max().item()}
-        checkpoints.save(path, flow, method, kwargs, {"budget": budget_name, "dataset": dataset, "seed": seed})
+        samples, row["sample_seconds"] = _timed(lambda: model.sample(budget["n_samples"], seed=seed + 1))
+        kind, config = method, recipe_["net"]
+    checkpoints.save(path, model, kind, config, {"budget": budget_name, "dataset": dataset, "seed": seed})
+    recon = round_trip(method, model, recon_x)
+    recon64 = round_trip(method, model, recon_x.double())
+    log_p_test = datasets.log_prob(dataset, data["test"])
     row.update(
         gap=row["nll"] - entropy,
         energy=energy_distance(samples, data["reference"]),
+        off_support=off_support_share(datasets.log_prob(dataset, samples), log_p_test),
+        floor_off_support=off_support_share(datasets.log_prob(dataset, data["floor"]), log_p_test),
         floor=energy_distance(data["floor"], data["reference"]),
         recon_mean=recon["mean"],
         recon_max=recon["max"],
+        recon64_mean=recon64["mean"],
+        recon64_max=recon64["max"],
+        steps=recipe_["steps"],
         train_seconds=history.seconds,
-        ms_per_step=1000 * history.seconds / budget["steps"],
+        ms_per_step=1000 * history.seconds / recipe_["steps"],
         loss_curve=_curve(history.loss),
     )
     return row
+
+
+def plateau_run(method: str, dataset: str, budget_name: str) -> dict:
+    """Seed ``PLATEAU["seed"]`` of ``method`` on ``dataset`` trained again with a fifth fewer
+    steps (the same recipe otherwise, its own cosine decay): its held-out NLL on the same data."""
+    torch.set_num_threads(1)
+    budget = _check_budget(budget_name)
+    recipe_ = recipe(method, budget)
+    seed = PLATEAU["seed"]
+    data = split(dataset, seed, budget)
+    steps = round(PLATEAU["fraction"] * recipe_["steps"])
+    model, _ = train(method, data["train"], recipe_, seed, steps=steps)
+    return {
+        "method": method,
+        "dataset": dataset,
+        "seed": seed,
+        "steps": recipe_["steps"],
+        "short_steps": steps,
+        "short_nll": heldout_nll(method, model, data["test"]),
+    }
+
+
+def plateau_verdict(short: dict, full_nll: float) -> dict:
+    """Has the model stopped improving at its budget? ``short`` is :func:`plateau_run`'s result,
+    ``full_nll`` the full budget's held-out NLL (same seed, same data). ``fall`` is how much the NLL
+    still fell over the last fifth of the budget, in nats and relative to ``full_nll``; ``held`` says
+    whether the relative fall is within ``PLATEAU["max_fall"]``.
+
+    >>> v = plateau_verdict({"short_nll": 2.95, "steps": 100, "short_steps": 80}, full_nll=2.9)
+    >>> round(v["fall"], 3), round(v["relative_fall"], 4), v["held"]
+    (0.05, 0.0172, True)
+    >>> plateau_verdict({"short_nll": 3.1}, full_nll=2.9)["held"]
+    False
+    """
+    fall = short["short_nll"] - full_nll
+    relative = fall / abs(full_nll)
+    return {**short, "nll": full_nll, "fall": fall, "relative_fall": relative, "held": relative <= PLATEAU["max_fall"]}
 
 
 def machine() -> dict:
@@ -257,6 +359,11 @@ def run(
                         f"[comparison] {i + 1}/{len(jobs)} {jobs[i]} {time.perf_counter() - start:.0f} s",
                         file=sys.stderr,
                     )
+    plateau = []
+    if PLATEAU["seed"] in seeds:
+        full = {(r["method"], r["dataset"]): r["nll"] for r in rows if r["seed"] == PLATEAU["seed"]}
+        for method, dataset in full:
+            plateau.append(plateau_verdict(plateau_run(method, dataset, budget_name), full[method, dataset]))
     results = {
         "budget": budget_name,
         "config": budget,
@@ -269,6 +376,7 @@ def run(
         "date": datetime.date.today().isoformat(),
         "seconds": time.perf_counter() - start,
         "runs": rows,
+        "plateau": plateau,
     }
     path = out_dir / "results.json"
     path.write_text(json.dumps(results, indent=1))
@@ -308,22 +416,54 @@ def _job_target(method: str, dataset: str) -> None:
         return [rows_path, *(Path(row["checkpoint"]) for row in rows)]
 
 
+def plateau_target(method: str, dataset: str) -> str:
+    """The name of the target that runs ``method``'s plateau check on ``dataset``."""
+    return f"model:comparison-plateau-{method}-{dataset}"
+
+
+def _plateau_target(method: str, dataset: str) -> None:
+    @target(
+        plateau_target(method, dataset),
+        "model",
+        params={**PARAMS, "plateau": PLATEAU, "method": method, "dataset": dataset},
+    )
+    def build(ctx) -> list[Path]:
+        path = ctx.path("comparison", PIPELINE_BUDGET, f"plateau-{method}-{dataset}.json", cache=True)
+        path.write_text(json.dumps(plateau_run(method, dataset, PIPELINE_BUDGET), indent=1))
+        return [path]
+
+
 # Longest first: the scheduler starts ready targets in the order they are registered.
-JOBS = tuple(job_target(m, d) for m in ("nsf", "realnvp", "fm") for d in DATASETS)
-for _method in ("nsf", "realnvp", "fm"):
+ORDER = ("nsf", "realnvp", "fm")
+JOBS = tuple(job_target(m, d) for m in ORDER for d in DATASETS)
+PLATEAU_JOBS = tuple(plateau_target(m, d) for m in ORDER for d in DATASETS)
+for _method in ORDER:
     for _dataset in DATASETS:
         _job_target(_method, _dataset)
+for _method in ORDER:
+    for _dataset in DATASETS:
+        _plateau_target(_method, _dataset)
 
 
-@target("model:comparison", "model", depends=JOBS, params={**PARAMS, "datasets": DATASETS, "methods": METHODS})
+@target(
+    "model:comparison",
+    "model",
+    depends=JOBS + PLATEAU_JOBS,
+    params={**PARAMS, "plateau": PLATEAU, "datasets": DATASETS, "methods": METHODS},
+)
 def build_comparison(ctx) -> list[Path]:
-    """``results.json`` from every job's rows (in the order of :data:`METHODS` and :data:`DATASETS`),
-    plus the jobs' checkpoints (so that consumers depend on this one target)."""
-    rows, checkpoints_ = [], []
-    for name in (job_target(m, d) for m in METHODS for d in DATASETS):
-        outputs = ctx.dep(name)
-        rows += json.loads(next(p for p in outputs if p.suffix == ".json").read_text())
-        checkpoints_ += [p for p in outputs if p.suffix == ".pt"]
+    """``results.json`` from every job's rows (in the order of :data:`METHODS` and :data:`DATASETS`)
+    and the plateau checks, plus the jobs' checkpoints (so that consumers depend on this one target)."""
+    rows, checkpoints_, plateau = [], [], []
+    for method in METHODS:
+        for dataset in DATASETS:
+            outputs = ctx.dep(job_target(method, dataset))
+            job_rows = json.loads(next(p for p in outputs if p.suffix == ".json").read_text())
+            rows += job_rows
+            checkpoints_ += [p for p in outputs if p.suffix == ".pt"]
+            short = json.loads(ctx.dep(plateau_target(method, dataset))[0].read_text())
+            full_nll = next(r["nll"] for r in job_rows if r["seed"] == PLATEAU["seed"])
+            plateau.append(plateau_verdict(short, full_nll))
     results = {
         "budget": PIPELINE_BUDGET,
         "config": BUDGETS[PIPELINE_BUDGET],
@@ -336,6 +476,7 @@ def build_comparison(ctx) -> list[Path]:
         "date": datetime.date.today().isoformat(),
         "seconds": sum(row["train_seconds"] for row in rows),
         "runs": rows,
+        "plateau": plateau,
     }
     path = ctx.path("comparison", PIPELINE_BUDGET, "results.json", cache=True)
     path.write_text(json.dumps(results, indent=1))

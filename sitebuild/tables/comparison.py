@@ -7,7 +7,7 @@ import json
 import statistics
 from pathlib import Path
 
-from sitebuild.models.comparison import LABELS, METHODS, results_path
+from sitebuild.models.comparison import LABELS, METHODS, PLATEAU, results_path
 from sitebuild.registry import GENERATED, target
 
 
@@ -23,12 +23,17 @@ def _pm(values: list[float], digits: int = 3, scale: float = 1.0) -> str:
 TABLE_TEXT = {
     "en": {
         "caption": (
-            "**Budget `{budget}`** ({date}, {cpu}, {workers} worker processes × 1 thread): {steps} Adam "
-            "steps with cosine decay from lr {lr}, batch {batch}, {n_train:,} training points; "
-            "{n_seeds} seeds ({seeds}), mean ± standard deviation over seeds. "
-            "RealNVP and NSF: {layers} alternating coupling layers, conditioner MLP {depth}×{hidden} "
-            "(NSF: {bins} bins, bound {bound}); flow matching: velocity MLP {fm_depth}×{fm_hidden} SiLU with "
-            "$t$ concatenated. Parameters: RealNVP {p_realnvp:,}, NSF {p_nsf:,}, FM {p_fm:,}. "
+            "**Budget `{budget}`** ({date}, {cpu}, {workers} worker processes × 1 thread): Adam with "
+            "cosine decay, {n_train:,} training points, {n_seeds} seeds ({seeds}), mean ± standard deviation "
+            "over seeds. Each model has its own recipe, chosen so that its held-out NLL has stopped "
+            "improving (the plateau table below): "
+            "**RealNVP** {layers} alternating affine couplings, conditioner MLP {depth}×{hidden}, "
+            "{r_steps:,} steps, batch {r_batch}, lr {r_lr:g}; "
+            "**NSF** {n_layers} alternating spline couplings ({bins} bins, bound {bound}), conditioner MLP "
+            "{n_depth}×{n_hidden}, {n_steps:,} steps, batch {n_batch}, lr {n_lr:g}; "
+            "**flow matching** velocity MLP {fm_depth}×{fm_hidden} SiLU with $t$ concatenated, "
+            "{f_steps:,} steps, batch {f_batch}, lr {f_lr:g}. "
+            "Parameters: RealNVP {p_realnvp:,}, NSF {p_nsf:,}, FM {p_fm:,}. "
             "NLL on {n_test:,} held-out points; energy distance between {n_samples:,} model samples "
             "and {n_samples:,} held-out points. Flow matching: NLL by the exact divergence, samples and "
             "reconstruction with {solver}."
@@ -36,6 +41,16 @@ TABLE_TEXT = {
         "head": (
             "| data ($H(p)$) | model | test NLL (nats) | gap to $H(p)$ | energy distance ×10³ (floor) "
             "| train (s) | ms/step | sample {n_timing:,} (s) | reconstruction $\\max\\|x-\\hat x\\|_\\infty$ |"
+        ),
+        "plateau_caption": (
+            "**Has each model stopped improving?** Seed {seed} of every model trained again with a fifth "
+            "fewer steps (the same recipe, its own cosine decay), on the same data: how much the held-out "
+            "NLL still fell over the last fifth of the budget. The build fails if any fall exceeds "
+            "{max_fall:.0%} of the NLL."
+        ),
+        "plateau_head": (
+            "| data | model | steps | NLL at {fraction:.0%} of the steps | NLL at the full budget "
+            "| fall (nats) | fall (%) |"
         ),
         "nfe_caption": (
             "**Flow matching: energy distance ×10³ against NFE** (mean over {n_seeds} seeds, same "
@@ -49,23 +64,36 @@ TABLE_TEXT = {
             "The gap is test NLL − $H(p)$, an estimate of KL(p‖q); a value slightly below 0 is sampling noise. "
             "Wall times depend on the machine and on the other process running beside each job; "
             "the ratios are the informative part. Regenerate the full budget with "
-            "`python -m explainer.comparison --budget full`."
+            "`python -m sitebuild.models.comparison --budget full`."
         ),
     },
     "zh": {
         "caption": (
-            "**预算 `{budget}`**（{date}，{cpu}，{workers} 个工作进程 × 1 线程）：Adam {steps} 步，学习率 {lr} "
-            "余弦衰减，批大小 {batch}，训练点 {n_train:,} 个；{n_seeds} 个随机种子（{seeds}），报告种子间的"
-            "均值 ± 标准差。RealNVP 与 NSF：{layers} 个交替耦合层，条件网络 MLP {depth}×{hidden}（NSF：{bins}"
-            " 个分箱，"
-            "边界 {bound}）；流匹配：速度场 MLP {fm_depth}×{fm_hidden}，SiLU，$t$ 直接拼接。参数量：RealNVP "
-            "{p_realnvp:,}，NSF {p_nsf:,}，流匹配 {p_fm:,}。负对数似然（NLL）在 {n_test:,} 个留出点上计算；"
+            "**预算 `{budget}`**（{date}，{cpu}，{workers} 个工作进程 × 1 线程）：Adam，学习率余弦衰减，"
+            "训练点 {n_train:,} 个；{n_seeds} 个随机种子（{seeds}），报告种子间的均值 ± 标准差。每个模型有自己的"
+            "训练配方，选取的标准是它在留出集上的 NLL 已不再下降（见下方的平台期检验表）："
+            "**RealNVP** {layers} 个交替仿射耦合层，条件网络 MLP {depth}×{hidden}，{r_steps:,} 步，批大小 "
+            "{r_batch}，学习率 {r_lr:g}；"
+            "**NSF** {n_layers} 个交替样条耦合层（{bins} 个子区间，边界 {bound}），条件网络 MLP "
+            "{n_depth}×{n_hidden}，{n_steps:,} 步，批大小 {n_batch}，学习率 {n_lr:g}；"
+            "**流匹配** 速度场 MLP {fm_depth}×{fm_hidden}，SiLU，$t$ 直接拼接，{f_steps:,} 步，批大小 "
+            "{f_batch}，学习率 {f_lr:g}。"
+            "参数量：RealNVP {p_realnvp:,}，NSF {p_nsf:,}，流匹配 {p_fm:,}。负对数似然（NLL）在 {n_test:,} "
+            "个留出点上计算；"
             "能量距离在 {n_samples:,} 个模型样本与 {n_samples:,} 个留出点之间计算。流匹配：NLL 用精确散度，"
             "采样与重建用 {solver}。"
         ),
         "head": (
             "| 数据（$H(p)$） | 模型 | 测试集 NLL（nats） | 与 $H(p)$ 的差距 | 能量距离 ×10³（下限） "
             "| 训练（秒） | 毫秒/步 | 采样 {n_timing:,} 个（秒） | 重建误差 $\\max\\|x-\\hat x\\|_\\infty$ |"
+        ),
+        "plateau_caption": (
+            "**每个模型都训练到头了吗？** 每个模型的种子 {seed} 用少五分之一的步数重新训练一次（配方相同，"
+            "余弦衰减按自己的步数重排），数据完全相同：留出集 NLL 在预算的最后五分之一里还下降了多少。"
+            "任何一项下降超过 NLL 的 {max_fall:.0%}，构建即失败。"
+        ),
+        "plateau_head": (
+            "| 数据 | 模型 | 步数 | 用 {fraction:.0%} 步数时的 NLL | 完整预算的 NLL | 下降（nats） | 下降（%） |"
         ),
         "nfe_caption": (
             "**流匹配：能量距离 ×10³ 与函数求值次数（NFE）**（{n_seeds} 个种子的均值，所有求解器使用相同的"
@@ -78,7 +106,7 @@ TABLE_TEXT = {
             "差距 = 测试集 NLL − $H(p)$，是 KL(p‖q) 的估计；略低于 0 的值是抽样噪声。运行时间取决于机器以及与每"
             "个任务"
             "并行运行的另一个进程，比值才是有意义的部分。完整预算的结果可用 "
-            "`python -m explainer.comparison --budget full` 重新生成。"
+            "`python -m sitebuild.models.comparison --budget full` 重新生成。"
         ),
     },
 }
@@ -91,25 +119,35 @@ def render_table(results: dict, lang: str) -> str:
         raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
     T, cfg, runs = TABLE_TEXT[lang], results["config"], results["runs"]
     params = {m: next((r["params"] for r in runs if r["method"] == m), 0) for m in METHODS}
+    r, n, f = (cfg["models"][m] for m in ("realnvp", "nsf", "fm"))
     out = [
         T["caption"].format(
             budget=results["budget"],
             date=results["date"],
             cpu=results["machine"]["cpu"],
             workers=results["workers"],
-            steps=cfg["steps"],
-            lr=cfg["lr"],
-            batch=cfg["batch_size"],
             n_train=cfg["n_train"],
             n_seeds=len(results["seeds"]),
             seeds=", ".join(map(str, results["seeds"])),
-            layers=cfg["flow"]["layers"],
-            depth=cfg["flow"]["depth"],
-            hidden=cfg["flow"]["hidden"],
-            bins=cfg["bins"],
-            bound=cfg["bound"],
-            fm_depth=cfg["fm"]["depth"],
-            fm_hidden=cfg["fm"]["hidden"],
+            layers=r["net"]["layers"],
+            depth=r["net"]["depth"],
+            hidden=r["net"]["hidden"],
+            r_steps=r["steps"],
+            r_batch=r["batch_size"],
+            r_lr=r["lr"],
+            n_layers=n["net"]["layers"],
+            n_depth=n["net"]["depth"],
+            n_hidden=n["net"]["hidden"],
+            bins=n["net"]["bins"],
+            bound=n["net"]["bound"],
+            n_steps=n["steps"],
+            n_batch=n["batch_size"],
+            n_lr=n["lr"],
+            fm_depth=f["net"]["depth"],
+            fm_hidden=f["net"]["hidden"],
+            f_steps=f["steps"],
+            f_batch=f["batch_size"],
+            f_lr=f["lr"],
             p_realnvp=params["realnvp"],
             p_nsf=params["nsf"],
             p_fm=params["fm"],
@@ -118,7 +156,7 @@ def render_table(results: dict, lang: str) -> str:
             solver=SOLVER_TEXT[lang],
         ),
         "",
-        T["head"].format(n_timing=cfg["n_sample_timing"]),
+        T["head"].format(n_timing=cfg["n_samples"]),
         "|" + "---|" * 9,
     ]
     for dataset in results["datasets"]:
@@ -136,6 +174,7 @@ def render_table(results: dict, lang: str) -> str:
                 f"| {_mean_std([r['sample_seconds'] for r in rs])[0]:.3f} "
                 f"| {max(r['recon_max'] for r in rs):.1e} |"
             )
+    out += plateau_table(results, lang)
     fm_runs = [r for r in runs if r["method"] == "fm"]
     if fm_runs:
         out += [
@@ -166,6 +205,26 @@ def render_table(results: dict, lang: str) -> str:
         out.append(f"| {T['floor']} | | |" + floors)
     out += ["", T["notes"], ""]
     return "\n".join(out)
+
+
+def plateau_table(results: dict, lang: str) -> list[str]:
+    """The plateau checks of ``results`` as markdown lines (none when the run has none)."""
+    T, checks = TABLE_TEXT[lang], results.get("plateau", [])
+    if not checks:
+        return []
+    out = [
+        "",
+        T["plateau_caption"].format(seed=PLATEAU["seed"], max_fall=PLATEAU["max_fall"]),
+        "",
+        T["plateau_head"].format(fraction=PLATEAU["fraction"]),
+        "|" + "---|" * 7,
+    ]
+    for c in checks:
+        out.append(
+            f"| {c['dataset']} | {LABELS[lang][c['method']]} | {c['short_steps']:,} → {c['steps']:,} "
+            f"| {c['short_nll']:.3f} | {c['nll']:.3f} | {c['fall']:+.3f} | {100 * c['relative_fall']:+.2f} |"
+        )
+    return out
 
 
 def write_tables(results_path: str | Path, generated: str | Path = GENERATED, langs=("en", "zh")) -> list[Path]:
