@@ -25,3 +25,22 @@ def check_event(x: torch.Tensor, event_shape: tuple[int, ...], name: str = "x") 
     if not torch.isfinite(x).all():
         bad = (~torch.isfinite(x)).sum().item()
         raise ValueError(f"{name} contains {bad} non-finite value(s) (nan or inf); inputs must be finite")
+
+
+def image_shape(event_shape, what: str = "this transform") -> tuple[int, int, int]:
+    """Validate an image event shape ``(C, H, W)`` of positive integers.
+
+    >>> image_shape([1, 8, 8])
+    (1, 8, 8)
+    >>> image_shape((8, 8))
+    Traceback (most recent call last):
+    ...
+    ValueError: this transform needs an image event shape (C, H, W) of positive integers, got (8, 8)
+    """
+    try:
+        shape = tuple(int(s) for s in event_shape)
+    except TypeError:
+        raise TypeError(f"{what} needs an image event shape (C, H, W), got {event_shape!r}") from None
+    if len(shape) != 3 or any(s < 1 for s in shape):
+        raise ValueError(f"{what} needs an image event shape (C, H, W) of positive integers, got {shape}")
+    return shape

@@ -1,4 +1,5 @@
-r"""Two multi-scale image flows, built from :mod:`explainer.transforms.image` and the couplings.
+r"""Two multi-scale image flows, built from the couplings and the image transforms
+(:mod:`explainer.transforms.dequantize`, ``squeeze``, ``glow``, ``multiscale``).
 
 Both start with :class:`~explainer.transforms.Dequantize` (integer grey levels → :math:`[0,1)`)
 and :class:`~explainer.transforms.Logit`, so ``flow.log_prob(n)`` on integer images is the
@@ -34,6 +35,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .._checks import image_shape
 from ..flow import Flow
 from ..transforms import (
     ActNorm,
@@ -48,7 +50,6 @@ from ..transforms import (
     Unsqueeze,
 )
 from ..transforms.conditioners import CNN
-from ..transforms.image import image_shape
 from ..transforms.masks import channel_mask, checkerboard_mask
 
 DIGITS_SHAPE, DIGITS_LEVELS = (1, 8, 8), 17

@@ -3,7 +3,11 @@
 
 from .base import Compose, Transform
 from .coupling import AdditiveCoupling, AffineCoupling, Coupling, SplineCoupling
+from .dequantize import Dequantize, Logit
+from .glow import ActNorm, InvConv1x1
+from .multiscale import MultiScale, Split
 from .permutations import InvertibleLinear, Permutation, RandomPermutation, ReversePermutation
+from .squeeze import Squeeze, Unsqueeze
 
 __all__ = [
     "Transform",
@@ -16,10 +20,13 @@ __all__ = [
     "ReversePermutation",
     "RandomPermutation",
     "InvertibleLinear",
+    # image transforms
+    "Dequantize",
+    "Logit",
+    "Squeeze",
+    "Unsqueeze",
+    "ActNorm",
+    "InvConv1x1",
+    "Split",
+    "MultiScale",
 ]
-
-# image transforms: Squeeze, InvConv1x1, ActNorm, Dequantize, Logit, MultiScale, Split, ...
-from .image import *  # noqa: E402,F401,F403
-from .image import __all__ as _image_all  # noqa: E402
-
-__all__ += list(_image_all)

@@ -211,7 +211,7 @@ def masks_on_image(digit_index: int = 0, seed: int = 0) -> dict:
     >>> out["image"].shape, out["squeezed"].shape, int(out["checkerboard"].sum()), int(out["channel"].sum())
     ((8, 8), (4, 4, 4), 32, 32)
     """
-    from explainer.transforms.image import Squeeze
+    from explainer.transforms.squeeze import Squeeze
 
     train, _ = datasets.digits(seed=seed)
     image = train[digit_index, 0].double() / 16.0

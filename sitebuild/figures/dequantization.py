@@ -9,8 +9,8 @@ grey levels :math:`k \in \{0, \dots, 16\}`).
   :math:`\log \tfrac{dy}{dx} = \log(1 - 2\alpha) - \log p - \log(1 - p)` per pixel, which the
   flow adds to its log-likelihood.
 
-Both are the library's transforms, :class:`explainer.transforms.image.Dequantize` and
-:class:`explainer.transforms.image.Logit`, applied to every training image.
+Both are the library's transforms, :class:`explainer.transforms.dequantize.Dequantize` and
+:class:`explainer.transforms.dequantize.Logit`, applied to every training image.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import torch
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from explainer import datasets
-from explainer.transforms.image import Dequantize, Logit
+from explainer.transforms.dequantize import Dequantize, Logit
 from sitebuild.figures import style
 from sitebuild.figures._common import draw_all, figure_target, labels
 

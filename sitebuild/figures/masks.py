@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 
-from explainer.transforms.image import Squeeze
 from explainer.transforms.masks import alternating_mask, channel_mask, checkerboard_mask
+from explainer.transforms.squeeze import Squeeze
 from sitebuild.figures import style
 from sitebuild.figures._common import draw_all, figure_target, labels
 
@@ -27,7 +27,7 @@ SQUEEZE_COLORS = ("#8172b3", "#55a868", "#c44e52", "#ccb974")
 
 
 def squeeze(x: torch.Tensor) -> torch.Tensor:
-    r"""Space-to-depth with :class:`explainer.transforms.image.Squeeze`:
+    r"""Space-to-depth with :class:`explainer.transforms.squeeze.Squeeze`:
     ``(batch, C, H, W) -> (batch, 4C, H/2, W/2)``, every 2×2 block of pixels becoming 4 channels.
 
     >>> squeeze(torch.arange(16.0).reshape(1, 1, 4, 4))[0, :, 0, 0].tolist()   # the first 2x2 block
