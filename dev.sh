@@ -9,6 +9,9 @@ cd "$(dirname "$0")"
 
 VENV=.venv
 PY=${PYTHON:-python3}
+# torch comes from PyTorch's CPU wheel index: the default index's Linux wheel pulls gigabytes of
+# CUDA libraries. TORCH_INDEX_URL= (empty) takes torch from the default index instead (CUDA).
+TORCH_INDEX_URL=${TORCH_INDEX_URL-https://download.pytorch.org/whl/cpu}
 APT_PACKAGES=(
   pkg-config libcairo2-dev libpango1.0-dev          # manimpango / pycairo build from source
   fonts-noto-cjk                                    # Chinese glyphs in figures, animations, browser
@@ -48,6 +51,11 @@ setup_python() {
   [ -x "$VENV/bin/python" ] || $PY -m venv "$VENV"
   log "installing Python packages into $VENV (pinned by constraints.txt)"
   "$VENV/bin/pip" install -q --upgrade pip
+  if [ -n "$TORCH_INDEX_URL" ]; then
+    # torch alone, at the version constraints.txt pins (2.13.0 is satisfied by 2.13.0+cpu); its own
+    # dependencies are resolved with everything else below, from the default index
+    "$VENV/bin/pip" install -q --no-deps --index-url "$TORCH_INDEX_URL" "$(grep -i '^torch==' constraints.txt)"
+  fi
   "$VENV/bin/pip" install -q -c constraints.txt -e ".[docs,animations,tests]"
   echo "$want" > "$stamp"
 }

@@ -3,8 +3,10 @@
     explainer train --model affine|spline|additive|fm --data moons --steps 2500
     explainer train --model realnvp-image|glow --data digits
     explainer worked
+    explainer --version
 
-(The site's build has its own command, run from the repository: ``python -m sitebuild build``.)
+(The site's build is not part of the library: it runs from a checkout of the repository, as
+``python -m sitebuild build [--force] [--list]``; ``explainer build`` says so.)
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import datasets
+from . import __version__, datasets
 
 FLOW_MODELS = ("affine", "spline", "additive")
 IMAGE_MODELS = ("realnvp-image", "glow")  # trained on --data digits (explainer.images)
@@ -87,10 +89,27 @@ def _worked(_: argparse.Namespace) -> int:
     return 0
 
 
+SITE_BUILD = "python -m sitebuild build"
+
+
+def _build(args: argparse.Namespace) -> int:
+    # The library never imports the site's build (tests/test_arrow.py): that code is not installed
+    # with the package, it lives in the repository next to the pages it builds.
+    given = "".join(f" {flag}" for flag in ("--force", "--list") if getattr(args, flag[2:]))
+    print(
+        "explainer: the site is not built by the installed library. In a checkout of the repository\n"
+        f"(git clone <repository>; ./dev.sh setup), run:\n    .venv/bin/{SITE_BUILD}{given}\n"
+        "(--force rebuilds even what is cached, --list shows every target and whether it is up to date.)",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="explainer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a flow on a 2D dataset and report NLL vs the true entropy")
@@ -113,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("worked", help="print the notes' worked examples, computed by the library")
     w.set_defaults(func=_worked)
+
+    b = sub.add_parser("build", help=f"the site's build: run {SITE_BUILD} from the repository (this says how)")
+    b.add_argument("--force", action="store_true", help="rebuild even what is cached")
+    b.add_argument("--list", action="store_true", help="list the targets and whether each is up to date")
+    b.set_defaults(func=_build)
 
     return parser
 

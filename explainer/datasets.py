@@ -171,8 +171,17 @@ def entropy(name: str) -> float:
 
 def digits(seed: int = 0, test_fraction: float = 0.2):
     """scikit-learn's 8×8 handwritten digits (1,797 images, grey levels 0..16) as
-    ``(train, test)`` uint8 tensors of shape ``(n, 1, 8, 8)``, split reproducibly by ``seed``."""
-    from sklearn.datasets import load_digits
+    ``(train, test)`` uint8 tensors of shape ``(n, 1, 8, 8)``, split reproducibly by ``seed``.
+
+    The digits come with scikit-learn, an optional dependency: ``pip install "flows-explained[digits]"``.
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as error:
+        raise ImportError(
+            "explainer.datasets.digits() needs scikit-learn, which holds the 8x8 digits and is an optional "
+            'dependency: pip install "flows-explained[digits]" (or pip install scikit-learn)'
+        ) from error
 
     images = torch.from_numpy(np.asarray(load_digits().images, dtype=np.uint8))[:, None]
     g = torch.Generator().manual_seed(seed)

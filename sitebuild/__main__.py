@@ -1,6 +1,7 @@
 """``python -m sitebuild``: the site's build from the command line (run from the repository).
 
-python -m sitebuild build [NAME ...] [--lang en|zh|all] [--jobs N] [--skip animation]
+python -m sitebuild build [NAME ...] [--lang en|zh|all] [--jobs N] [--skip animation] [--force]
+python -m sitebuild build [NAME ...] --list      (each target: its kind, up to date or not; builds nothing)
 python -m sitebuild figures [NAME ...]
 python -m sitebuild animations [SCENE ...] --lang en|zh|all --quality preview|hd
 python -m sitebuild report [--kind figure]      (what each target cost when last built)
@@ -18,9 +19,13 @@ from . import pipeline
 def _build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     names = args.names or (pipeline.names("figure") if args.command == "figures" else None)
-    result = pipeline.build(
-        names, lang=args.lang, progress=not args.quiet, jobs=args.jobs, skip=tuple(k for k in args.skip.split(",") if k)
-    )
+    skip = tuple(k for k in args.skip.split(",") if k)
+    if args.list:
+        from . import listing
+
+        listing.show(listing.rows(names, lang=args.lang, skip=skip))
+        return 0
+    result = pipeline.build(names, lang=args.lang, progress=not args.quiet, jobs=args.jobs, skip=skip, force=args.force)
     print(
         f"{len(result.outputs)} outputs up to date ({len(result.built)} targets built) "
         f"in {time.perf_counter() - start:.1f} s"
@@ -54,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: one per core)")
         p.add_argument("--skip", default="", help="comma-separated target kinds to leave out, e.g. animation")
         p.add_argument("--quiet", action="store_true")
+        p.add_argument("--force", action="store_true", help="rebuild the named targets (default: all) even if cached")
+        p.add_argument(
+            "--list", action="store_true", help="list the targets and whether each is up to date; build nothing"
+        )
         p.set_defaults(func=_build)
     a = sub.add_parser("animations", help="render the Manim scenes (cached)")
     a.add_argument("scenes", nargs="*")

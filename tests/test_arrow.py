@@ -5,6 +5,7 @@ non-editable install outside the repository."""
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -52,7 +53,7 @@ def test_a_regular_install_of_the_library_works_outside_the_repository(tmp_path)
     source, wheels = tmp_path / "source", tmp_path / "wheels"
     for package in ("explainer", "sitebuild", "animations"):
         shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
     subprocess.run(
         [
@@ -74,6 +75,12 @@ def test_a_regular_install_of_the_library_works_outside_the_repository(tmp_path)
     wheel = next(wheels.glob("*.whl"))
     top = {Path(n).parts[0] for n in zipfile.ZipFile(wheel).namelist()}
     assert "explainer" in top and not top & {"sitebuild", "animations", "docs"}, top
+    # the metadata: PEP 639 licence fields, and the one version (read from explainer/__init__.py)
+    with zipfile.ZipFile(wheel) as whl:
+        metadata = whl.read(next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    version = re.search(r'^__version__ = "(.+)"$', (ROOT / "explainer" / "__init__.py").read_text(), re.M).group(1)
+    for line in ("License-Expression: MIT", "License-File: LICENSE", f"Version: {version}"):
+        assert line in metadata.splitlines(), f"{line!r} not in the wheel's METADATA"
     target = tmp_path / "site-packages"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],

@@ -13,6 +13,7 @@ first runs the pipeline hook. Checks every built HTML page and CSS file:
 
 from __future__ import annotations
 
+import html as html_module
 import posixpath
 import re
 from html.parser import HTMLParser
@@ -312,3 +313,36 @@ def test_table_of_contents_links_resolve_on_the_page(built_site, html_pages):
             if unquote(anchor) not in ids:
                 broken.append(f"{page.relative_to(site)}: #{unquote(anchor)}")
     assert not broken, f"{len(broken)} table-of-contents links to no element:\n" + "\n".join(broken[:40])
+
+
+def test_every_page_has_its_languages_copyright_and_edits_its_own_source(built_site, html_pages):
+    """The footer's copyright line is in the page's language (mkdocs.yml ``copyright`` and the i18n
+    plugin's zh ``copyright``), and "edit this page" opens the file the page is built from: the
+    Chinese twin (``<page>.zh.md``, ``.zh.ipynb``) for a Chinese page that has one."""
+    site, problems = built_site.path, []
+    for page in html_pages:
+        html = page.read_text(encoding="utf-8")
+        if 'class="md-header' not in html:
+            continue  # pipeline-generated HTML (players, deck), not a MkDocs page
+        rel = page.relative_to(site).as_posix()
+        zh = '<html lang="zh"' in html  # (the one 404.html is built in the last language, zh)
+        footer = re.search(r'<div class="md-copyright__highlight">(.*?)</div>', html, re.S)
+        text = html_module.unescape(footer.group(1)) if footer else ""
+        want = ("版权所有 © 2026 flows-explained 作者", "CC BY 4.0") if zh else ("Copyright © 2026", "CC BY 4.0")
+        if not all(w in text for w in want):
+            problems.append(f"{rel} ({'zh' if zh else 'en'}): footer {text.strip()!r}")
+        edit = re.search(r'<a href="([^"]+)" title="[^"]*" class="md-content__button md-icon"', html)
+        if not edit:
+            if rel not in ("404.html", "zh/404.html"):
+                problems.append(f"{rel}: no edit link")
+            continue
+        source = unquote(edit.group(1)).split("/edit/main/docs/", 1)[-1]
+        if not (DOCS / source).is_file():
+            problems.append(f"{rel}: edit link to {source}, which is not in docs/")
+        stem = re.sub(r"(\.zh)?\.(md|ipynb)$", "", source)
+        twin = [p for p in DOCS.glob(f"{stem}.zh.*") if p.suffix in (".md", ".ipynb")]
+        if zh and twin and ".zh." not in source:
+            problems.append(f"{rel}: edits the English {source}, not its twin {twin[0].name}")
+        if not zh and ".zh." in source:
+            problems.append(f"{rel}: an English page edits {source}")
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:20])
