@@ -18,6 +18,7 @@ from manim import (
     VGroup,
     VMobject,
     Write,
+    config,
     linear,
 )
 from style import ACCENT, GOOD, GRID, MUTED, PASS, ExplainerScene, Panel, export, fmt, t
@@ -74,6 +75,9 @@ class ChangeOfVariables(ExplainerScene):
             MathTex(rf"z_1 = x_1,\quad z_2 = x_2\, e^{{{a:g} x_1}} + {b:g}\, x_1", font_size=32, color=MUTED),
         )
         the_map.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(formula, DOWN, buff=0.3)
+        overflow = the_map.get_right()[0] - (config.frame_x_radius - 0.25)
+        if overflow > 0:  # a long caption in some language: keep it inside the frame
+            the_map.shift(LEFT * overflow)
 
         self.step("grid")
         label = self.step_label("grid", label)
