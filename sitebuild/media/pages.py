@@ -221,6 +221,7 @@ def deck_downloads(lang: str, archive: Path) -> str:
         filename=attr(archive.name),
         download=text(words["deck.download"].format(size=_size(archive))),
         unzip=words["deck.unzip"].format(path=path),
+        separator=text(words["lesson.separator"]),
     )
 
 
