@@ -495,7 +495,7 @@ def test_embed_snippets_work_from_another_origin(browser, built_site, site_url, 
         v = Visit(browser, site_url, lang)
         origin = f"http://127.0.0.1:{other.server_address[1]}/"
         assert urlsplit(origin).port != urlsplit(site_url).port, "the same origin proves nothing"
-        v.page.goto(origin, wait_until="load")
+        v.page.goto(origin, wait_until="domcontentloaded", timeout=60_000)  # the snippets load their media
         got = v.page.evaluate(EMBED_JS)
         assert got["metadata"] and got["duration"] > 1, got
         assert got["crossOrigin"] == "anonymous" and got["srclang"] == lang and got["label"], got
