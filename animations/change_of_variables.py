@@ -18,6 +18,7 @@ from manim import (
     VGroup,
     VMobject,
     Write,
+    config,
     linear,
 )
 from style import ACCENT, GOOD, GRID, MUTED, PASS, ExplainerScene, Panel, export, fmt, t
@@ -69,8 +70,12 @@ class ChangeOfVariables(ExplainerScene):
         formula[3].set_color(ACCENT)
         formula.move_to(RIGHT * 3.6 + UP * 2.2)
         a, b = float(d["s_slope"]), float(d["t_slope"])
+        caption = Text(t("change_of_variables.map"), font_size=22, color=MUTED)
+        room = 2 * (config.frame_x_radius - 0.25 - formula.get_center()[0])  # centred under the formula
+        if caption.width > room:  # a long caption in some language: smaller, inside the frame
+            caption.scale_to_fit_width(room)
         the_map = VGroup(
-            Text(t("change_of_variables.map"), font_size=22, color=MUTED),
+            caption,
             MathTex(rf"z_1 = x_1,\quad z_2 = x_2\, e^{{{a:g} x_1}} + {b:g}\, x_1", font_size=32, color=MUTED),
         )
         the_map.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(formula, DOWN, buff=0.3)

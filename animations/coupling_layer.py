@@ -37,6 +37,7 @@ def boxes(values, color, size=0.95):
 
 class CouplingLayer(ExplainerScene):
     scene_key = "coupling_layer"
+    label_corner = UP + RIGHT  # the title is top left
 
     def construct(self):
         d = export("coupling")

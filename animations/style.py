@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import strings
 from manim import (
-    DOWN,
     LEFT,
     RIGHT,
     UL,
@@ -167,6 +166,7 @@ class ExplainerScene(Scene):
 
     scene_key = ""  # the scene's string table: animations/strings/<scene_key>.toml
     poster_step: str | None = None
+    label_corner = UP + LEFT  # where step_label() puts the step's label (UP + RIGHT when the title is top left)
 
     def setup(self):
         self.steps: list[dict] = []
@@ -188,9 +188,10 @@ class ExplainerScene(Scene):
         return heading
 
     def step_label(self, key: str, previous: Text | None = None) -> Text:
-        """The current step's short label at the bottom left (replaces ``previous``)."""
-        label = Text(t(f"{self.scene_key}.steps.{key}"), font_size=24, color=MUTED)
-        label.to_corner(DOWN + LEFT, buff=0.3)
+        """The current step's short label in the ``label_corner`` (replaces ``previous``): at the
+        top, where a player's controls (drawn over the bottom of the video) never hide it."""
+        label = Text(t(f"{self.scene_key}.steps.{key}"), font_size=22, color=MUTED)
+        label.to_corner(self.label_corner, buff=0.2)
         if previous is not None:
             self.remove(previous)
         self.add(label)

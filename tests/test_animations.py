@@ -30,7 +30,9 @@ from sitebuild import strings as string_tables
 from sitebuild.media import (
     cli,
     convert,
+    credit,
     layout,
+    lesson_targets,
     lessons,
     names,
     page_targets,
@@ -178,6 +180,7 @@ def test_player_and_deck_pages_are_offline(rendered):
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert not EXTERNAL.search(text), f"{page} loads something from the network"
+        text = re.sub(r'<p class="credit">.*?</p>', "", text, flags=re.S)  # the licence's address, as text
         assert "http://" not in text and "https://" not in text, f"{page} mentions an external URL"
     for lang in LANGS:
         deck = rendered / "animations" / "deck" / lang / "index.html"
@@ -194,14 +197,16 @@ def test_player_and_deck_pages_are_offline(rendered):
                 assert (deck.parent / s[key]).resolve().exists(), f"deck {lang}: {s[key]} does not exist"
         archive = rendered / "animations" / "deck" / f"lecture-deck-{lang}.zip"
         entries = zipfile.ZipFile(archive).namelist()
-        assert f"animations/deck/{lang}/index.html" in entries
-        assert all(f"animations/{s}/{lang}/preview/{s}.mp4" in entries for s in SCENES)
+        assert f"lecture-deck-{lang}/animations/deck/{lang}/index.html" in entries
+        assert all(f"lecture-deck-{lang}/animations/{s}/{lang}/preview/{s}.mp4" in entries for s in SCENES)
 
 
 def test_gallery_links_exist(rendered):
     # raw HTML paths are relative to the page URL: /instructors/ and /zh/instructors/
     for name, up in (("gallery.md", r"\.\./"), ("gallery.zh.md", r"\.\./\.\./")):
         text = (rendered / "tables" / name).read_text(encoding="utf-8")
+        assert text.count("```html") == 2 * len(SCENES)
+        text = re.sub(r"```html.*?```", "", text, flags=re.S)  # the snippets: for other pages
         assert not re.search(r'(?:src|href|poster)="(?!' + up + r"generated/|https://)", text), (
             f"{name}: a link that does not resolve from its page"
         )
@@ -209,7 +214,6 @@ def test_gallery_links_exist(rendered):
         assert len(local) >= 8 * len(SCENES)
         for rel in local:
             assert (rendered / rel).exists(), f"{name} links to missing {rel}"
-        assert text.count("```html") == 2 * len(SCENES)
 
 
 def test_unchanged_scenes_are_not_rendered_again(rendered):
@@ -460,9 +464,9 @@ def test_page_strings_match():
     for key in words["en"]:
         assert words["en"][key].strip() and words["zh"][key].strip(), key
         assert fields(words["en"][key]) == fields(words["zh"][key]), key
-    source = (MEDIA / "pages.py").read_text(encoding="utf-8") + (MEDIA / "lessons.py").read_text(encoding="utf-8")
-    used = set(re.findall(r'\["((?:deck|lesson)\.\w+)"\]', source)) | {f"gallery.{k}" for k in pages.GALLERY_LABELS}
-    used.add("gallery.hd_missing")
+    source = "".join((MEDIA / f"{m}.py").read_text(encoding="utf-8") for m in ("pages", "lessons", "credit", "player"))
+    used = set(re.findall(r'\[["\']((?:deck|lesson|gallery|credit|site|player)\.\w+)["\']\]', source))
+    used |= {f"gallery.{k}" for k in (*pages.GALLERY_LABELS, *scenes.QUALITIES)}
     assert used == set(words["en"])
 
 
@@ -500,7 +504,7 @@ print(seen, "torch" in sys.modules, "manim" in sys.modules)
 
 def _registered():
     """The media targets (importing the two target modules registers them)."""
-    assert targets.__name__ and page_targets.__name__
+    assert targets.__name__ and page_targets.__name__ and lesson_targets.__name__
     return pipeline.REGISTRY
 
 
@@ -520,18 +524,27 @@ def test_media_targets_are_registered():
         assert t.strings == (pages.UI_TABLE, TABLES / f"{scene}.toml")  # one scene's words: its lesson only
     assert set(lessons.LESSONS) == set(SCENES), "every scene is shown in a lesson"
     previews = tuple(f"animation:{s}" for s in SCENES)
-    for name, kind in ((names.DECK, "animation"), (names.GALLERY, "table")):
+    for name, kind, depends in (
+        (names.PLAYERS, "animation", previews),  # a player offers the captions of every language
+        (names.DECK, "animation", (*previews, names.PLAYERS)),  # its zip holds the players
+        (names.GALLERY, "table", previews),
+    ):
         t = registry[name]
-        assert t.kind == kind and t.default and t.depends == previews
+        assert t.kind == kind and t.default and t.depends == depends
         assert set(t.strings) == {pages.UI_TABLE, *(TABLES / f"{s}.toml" for s in SCENES)}
 
 
-def test_gallery_site_url_is_read_at_build_time(monkeypatch):
-    t = _registered()[names.GALLERY]
-    monkeypatch.setenv("SITE_URL", "https://example.org/flows/")
-    assert t.parameters() == {"site": "https://example.org/flows/generated/"}
+def test_site_url_is_read_at_build_time(monkeypatch):
+    """The gallery's snippets, the players' and the zips' credit lines use the deployed address
+    (mkdocs ``site_url``, from ``SITE_URL``); nothing when it is unknown (no placeholder)."""
+    registry = _registered()
+    monkeypatch.setenv("SITE_URL", "https://example.org/flows")
+    assert registry[names.GALLERY].parameters() == {"site": "https://example.org/flows/generated/"}
+    for name in (names.PLAYERS, names.DECK):
+        assert registry[name].parameters() == {"site": "https://example.org/flows/"}
     monkeypatch.delenv("SITE_URL")
-    assert t.parameters() == {"site": "https://YOUR-SITE/generated/"}
+    for name in (names.GALLERY, names.PLAYERS, names.DECK):
+        assert registry[name].parameters() == {"site": ""}
 
 
 def test_render_keys_cover_the_scene_manim_and_ffmpeg():
@@ -542,15 +555,17 @@ def test_render_keys_cover_the_scene_manim_and_ffmpeg():
     t = registry["animation:masks"]
     ins = pipeline.inputs(t, {d: "key" for d in t.depends}, {}, keys.Scanner())
     assert {"animations/masks.py", "animations/style.py", "animations/strings.py"} <= set(ins["code"])
-    assert {f"sitebuild/media/{m}.py" for m in ("render", "convert", "captions", "player", "scenes")} <= set(
-        ins["code"]
-    )
+    assert {f"sitebuild/media/{m}.py" for m in ("render", "convert", "captions", "scenes")} <= set(ins["code"])
+    assert "sitebuild/media/player.py" not in ins["code"], "editing the player re-renders every scene"
     assert {"manim", "ffmpeg", "ffprobe"} <= set(ins["versions"])
     assert set(ins["strings"]) == set(LANGS)
     deck = registry[names.DECK]
     ins = pipeline.inputs(deck, {d: "key" for d in deck.depends}, {}, keys.Scanner())
     assert "sitebuild/media/pages.py" in ins["code"] and "sitebuild/media/render.py" not in ins["code"]
     assert not {"manim", "ffmpeg"} & set(ins["versions"])
+    players = registry[names.PLAYERS]
+    ins = pipeline.inputs(players, {d: "key" for d in players.depends}, {}, keys.Scanner())
+    assert "sitebuild/media/player.py" in ins["code"] and "sitebuild/media/render.py" not in ins["code"]
 
 
 def fake_media(generated: Path, hd: tuple[str, ...] = ()) -> None:
@@ -575,8 +590,17 @@ def fake_media(generated: Path, hd: tuple[str, ...] = ()) -> None:
                     **{k: scenes.QUALITIES[quality][k] for k in ("width", "height", "fps")},
                 }  # fmt: skip
                 (d / "steps.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-                for name in (f"{scene}.mp4", f"{scene}.webm", f"{scene}.gif", "poster.png", f"{scene}.vtt"):
+                for name in (f"{scene}.mp4", f"{scene}.webm", "poster.png", f"{scene}.vtt", "player.html"):
                     (d / name).write_bytes(name.encode() * 100)
+                fake_gif(d / f"{scene}.gif")
+
+
+def fake_gif(path: Path) -> None:
+    """A real GIF of 64×36 at 5 fps (not the video's size and rate: the gallery must read it)."""
+    from PIL import Image
+
+    frames = [Image.new("L", (64, 36), 100 * i) for i in range(3)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=200, loop=0)
 
 
 def test_pages_use_every_template_and_stay_offline(tmp_path):
@@ -590,13 +614,17 @@ def test_pages_use_every_template_and_stay_offline(tmp_path):
         deck = pages.deck_page("zh", pages.deck_scenes(tmp_path, "zh", "../../"))
         gallery = pages.gallery_markdown(tmp_path, "en", pages.GALLERY_BASE["en"], pages.site_base(""))
         lesson = lessons.lesson_markdown(tmp_path, "masks", "zh")
+        links = pages.deck_downloads("zh", media(tmp_path, "masks", "zh") / "masks.mp4")
     used = {Path(p) for p in read}
     assert set(templates.TEMPLATES.iterdir()) <= used, "a template file nobody uses"
     assert pages.UI_TABLE in used
     for page in (player_page, deck):
         assert "$" not in page.replace("${", ""), "a placeholder was left unfilled"
-        assert not EXTERNAL.search(page) and "http://" not in page and "https://" not in page
+        assert not EXTERNAL.search(page) and "http://" not in page
         assert page.startswith("<!doctype html>") and page.endswith("</html>\n")
+    assert "https://" not in deck and "https://" not in re.sub(
+        r'<p class="credit">.*?</p>', "", player_page, flags=re.S
+    )
     assert '<html lang="zh-CN">' in deck and "<title>课堂演示</title>" in deck
     data = re.search(r'<script type="application/json" id="deck-data">(.*?)</script>', deck, re.S).group(1)
     scenes_ = json.loads(data.replace("<\\/", "</"))
@@ -606,19 +634,140 @@ def test_pages_use_every_template_and_stay_offline(tmp_path):
     assert scenes_[3]["title"] == "图像上的掩码"
     # the gallery: one section per scene, HD downloads where HD media exist, the note elsewhere
     assert gallery.count("```html") == 2 * len(SCENES) and gallery.count("### ") == len(SCENES)
-    assert "hd 1920×1080, 30 fps: " in gallery and gallery.count("--quality hd") == len(SCENES) - 1
-    assert 'src="https://YOUR-SITE/generated/animations/masks/en/preview/player.html"' in gallery
+    assert "HD 1920×1080, 30 fps: " in gallery and gallery.count("--quality hd") == len(SCENES) - 1
+    assert 'src="animations/masks/en/preview/player.html"' in gallery  # no address known: relative
     # a lesson's embed: nothing loads until play, captions in the page's language, the steps beneath
     assert "$" not in lesson.replace("${", "") and not EXTERNAL.search(lesson) and "http" not in lesson
     assert 'preload="none"' in lesson and 'srclang="zh" label="中文" default' in lesson
     assert 'src="../../generated/animations/masks/zh/preview/masks.webm"' in lesson
     assert lesson.count("<li>") == len(record["steps"]) and "：" in lesson
+    # the deck's links on the instructors' page: its zip's size
+    assert 'href="../../generated/animations/deck/masks.mp4" download="masks.mp4"' in links
+    assert "（zip，900 B）" in links and "<code>lecture-deck-zh/animations/deck/zh/index.html</code>" in links
+
+
+def _snippets(gallery: str) -> list[str]:
+    return re.findall(r"```html\n(.*?)```", gallery, re.S)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_embed_snippets_can_be_pasted(tmp_path, lang):
+    """With the site's address known, the snippets hold it (and the page says how to host the files
+    yourself); without it, they are relative and the page says what to put before them: never a
+    placeholder to replace inside the code. The ``<video>`` snippet asks for CORS (captions from
+    another origin) and its track has a kind, language and label."""
+    fake_media(tmp_path)
+    base, name = pages.GALLERY_BASE[lang], templates.LANGUAGES[lang]["name"]
+    known = pages.gallery_markdown(tmp_path, lang, base, pages.site_base("https://example.org/flows"))
+    local = pages.gallery_markdown(tmp_path, lang, base, pages.site_base(""))
+    for gallery in (known, local):
+        assert "YOUR-SITE" not in gallery
+        video, iframe = _snippets(gallery)[:2]
+        assert video.startswith('<video controls playsinline crossorigin="anonymous" ')
+        vtt = f"animations/{SCENES[0]}/{lang}/preview/{SCENES[0]}.vtt"
+        track = f'<track kind="captions" src="{{}}{vtt}" srclang="{lang}" label="{name}" default>'
+        assert iframe.startswith("<iframe src=")
+    url = "https://example.org/flows/generated/"
+    assert track.format(url) in _snippets(known)[0] and track.format("") in _snippets(local)[0]
+    assert all(url in s for s in _snippets(known)) and not any("https://" in s for s in _snippets(local))
+    words = pages.ui(lang)
+    assert words["gallery.embed_site"].format(url="https://example.org/flows/") in known
+    assert words["gallery.embed_local"] in local and "site_url" in local and "Access-Control-Allow-Origin" in local
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_gallery_downloads_are_named_and_sized(tmp_path, lang):
+    """Every download is saved under a name with its scene, language and quality (no two the same,
+    in either language); sizes under 1 kB in bytes; the GIF labelled with the size and frame rate
+    read from the file; the quality's name in the page's language."""
+    fake_media(tmp_path, hd=("masks",))
+    gallery = pages.gallery_markdown(tmp_path, lang, pages.GALLERY_BASE[lang], "")
+    names_ = re.findall(r' download="([^"]+)"', gallery)
+    other = pages.gallery_markdown(tmp_path, "zh" if lang == "en" else "en", pages.GALLERY_BASE["en"], "")
+    assert len(names_) == 5 * len(SCENES) + 5 and len(set(names_)) == len(names_)
+    assert not set(names_) & set(re.findall(r' download="([^"]+)"', other)), "en and zh files share names"
+    assert f'download="masks-{lang}-preview-poster.png"' in gallery and "poster.png" not in names_
+    assert "download>" not in gallery, "a download saved under the file's own name"
+    assert "0 kB" not in gallery and "(900 B)" in gallery  # masks.vtt: 9 bytes × 100
+    gif = {"en": "GIF 64×36, 5 fps", "zh": "GIF（64×36，5 fps）"}[lang]
+    assert gallery.count(f">{gif}</a>") == len(SCENES) + 1  # masks has HD media too
+    quality = {"en": "preview 854×480, 15 fps: ", "zh": "预览（854×480，15 fps）："}[lang]
+    assert gallery.count(quality) == len(SCENES)
+    if lang == "zh":
+        assert "preview" not in re.sub(r'(?:src|href|poster|download)="[^"]*"|```.*?```', "", gallery, flags=re.S)
+        assert "Notebook" not in gallery
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_credit_lines(tmp_path, lang):
+    """Author, source (the lesson on the deployed site) and licence, in the page's language: in the
+    gallery, in every player and in the deck zip's CREDITS.txt and README."""
+    fake_media(tmp_path)
+    site = "https://example.org/flows/"
+    words = pages.ui(lang)
+    lesson = f"{site}{'zh/' if lang == 'zh' else ''}masking/"
+    line = credit.credit("masks", lang, site)
+    assert words["credit.author"] in line and lesson in line and "CC BY 4.0" in line
+    assert words["credit.licence"] in line and pages.scene_title("masks", lang) in line
+    gallery = pages.gallery_markdown(tmp_path, lang, pages.GALLERY_BASE[lang], pages.site_base(site))
+    assert gallery.count(f"**{words['gallery.credit']}:** ") == len(SCENES)
+    assert templates.text(line) in gallery
+    record = json.loads((media(tmp_path, "masks", lang) / "steps.json").read_text(encoding="utf-8"))
+    page = player.player_page("masks", lang, record, site)
+    assert f'<p class="credit">{templates.text(line)} · <a href="{lesson}"' in page
+    local = player.player_page("masks", lang, record, "")
+    assert f'<a href="../../../../../{"zh/" if lang == "zh" else ""}masking/"' in local
+    deck = tmp_path / "index.html"
+    deck.write_text("deck")
+    archive = zipfile.ZipFile(pages.deck_zip(tmp_path / "a.zip", deck, tmp_path, lang, site))
+    credits = archive.read(f"lecture-deck-{lang}/CREDITS.txt").decode()
+    assert all(credit.credit(s, lang, site) in credits for s in SCENES)
+    readme = archive.read(f"lecture-deck-{lang}/README.txt").decode()
+    assert words["credit.author"] in readme and words["credit.licence"] in readme and "CREDITS.txt" in readme
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_player_page(tmp_path, lang):
+    """The player's title is the scene's (not an internal name); it offers the captions of both
+    languages, the page's on by default; nothing in the other language's words."""
+    record = {"width": 854, "height": 480}
+    page = player.player_page("masks", lang, record)
+    title = f"{pages.scene_title('masks', lang)} · {pages.ui(lang)['site.name']}"
+    assert f"<title>{title}</title>" in page and "masks ·" not in page
+    tracks = re.findall(r"<track [^>]*>", page)
+    assert len(tracks) == 2 and tracks[0].endswith(" default>") and not tracks[1].endswith("default>")
+    assert f'src="masks.vtt" srclang="{lang}"' in tracks[0]
+    other = "zh" if lang == "en" else "en"
+    assert f'src="../../{other}/preview/masks.vtt" srclang="{other}"' in tracks[1]
+    if lang == "zh":
+        assert not re.search(r"preview|Notebook|lesson", re.sub(r'(?:src|href)="[^"]*"', "", page))
+
+
+def test_gallery_captions_on_by_default(tmp_path):
+    fake_media(tmp_path)
+    for lang in LANGS:
+        gallery = pages.gallery_markdown(tmp_path, lang, pages.GALLERY_BASE[lang], "")
+        videos = re.findall(r'<video class="gallery-video".*?</video>', gallery, re.S)
+        assert len(videos) == len(SCENES) and all(f'srclang="{lang}"' in v and " default>" in v for v in videos)
+
+
+def test_scenes_cite_lessons_and_keep_their_label_clear_of_the_controls():
+    """No scene cites the course notes viewers do not have; the step label sits at the top of the
+    frame (a player's controls cover the bottom of the video)."""
+    for table in TABLES.glob("*.toml"):
+        text = table.read_text(encoding="utf-8")
+        assert not re.search(r"note 002|笔记 002|§", text), f"{table.name} cites the notes"
+    source = (ROOT / "animations" / "style.py").read_text(encoding="utf-8")
+    body = source[source.index("def step_label") : source.index("def tear_down")]
+    assert "to_corner(self.label_corner" in body and "label_corner = UP + LEFT" in source
+    for spec in scenes.SCENES.values():
+        scene = (ROOT / "animations" / spec.file).read_text(encoding="utf-8")
+        corner = re.search(r"label_corner = (.+?)\s*(?:#|$)", scene, re.M)
+        assert corner is None or corner.group(1).startswith("UP"), spec.file
 
 
 def test_pages_escape_what_they_insert(tmp_path):
     record = {"width": 854, "height": 480, "steps": [{"label": 'a <b> & "c"', "narration": "</script>"}]}
-    page = player.player_page("masks", "en", record)
-    assert '<title>masks · a &lt;b&gt; &amp; "c"</title>' in page
     scenes_ = [{"scene": "masks", "title": "</script><script>alert(1)</script>", "steps": record["steps"]}]
     deck = pages.deck_page("en", scenes_)
     assert deck.count("</script>") == 2 and "<\\/script>" in deck
@@ -631,19 +780,28 @@ def test_deck_zip_is_complete_and_reproducible(tmp_path):
     first = pages.deck_zip(tmp_path / "a.zip", page, tmp_path, "en").read_bytes()
     assert pages.deck_zip(tmp_path / "b.zip", page, tmp_path, "en").read_bytes() == first
     archive = zipfile.ZipFile(tmp_path / "a.zip")
-    expected = {"README.txt", "animations/deck/en/index.html"} | {
-        f"animations/{s}/en/preview/{n.format(scene=s)}" for s in SCENES for n in pages.DECK_MEDIA
-    }
-    assert set(archive.namelist()) == expected
-    assert "animations/deck/en/index.html" in archive.read("README.txt").decode()
+    expected = {"README.txt", "CREDITS.txt", "animations/deck/en/index.html"}
+    expected |= {f"animations/{s}/en/preview/{n.format(scene=s)}" for s in SCENES for n in pages.DECK_MEDIA}
+    expected |= {f"animations/{s}/zh/preview/{s}.vtt" for s in SCENES}  # the player's other captions
+    assert set(archive.namelist()) == {f"lecture-deck-en/{n}" for n in expected}, "one top-level folder"
+    assert "animations/deck/en/index.html" in archive.read("lecture-deck-en/README.txt").decode()
+    zh = zipfile.ZipFile(pages.deck_zip(tmp_path / "zh.zip", page, tmp_path, "zh"))
+    assert all(n.startswith("lecture-deck-zh/") for n in zh.namelist()), "the zips unpack side by side"
 
 
 def test_page_targets_write_the_languages_asked_for(tmp_path):
-    """The deck and the gallery are built per language: the pipeline passes the stale languages and
-    each target returns ``{lang: paths}`` for exactly those, writing nothing else."""
+    """The players, the deck and the gallery are built per language: the pipeline passes the stale
+    languages and each target returns ``{lang: paths}`` for exactly those, writing nothing else."""
     fake_media(tmp_path / "generated")
+    for lang in LANGS:
+        for scene in SCENES:
+            (media(tmp_path / "generated", scene, lang) / "player.html").unlink()
     registry = _registered()
-    for name, expected in ((names.DECK, ["index.html", "lecture-deck-zh.zip"]), (names.GALLERY, ["gallery.zh.md"])):
+    for name, expected in (
+        (names.PLAYERS, ["player.html"] * len(SCENES)),
+        (names.DECK, ["index.html", "lecture-deck-zh.zip", "deck-downloads.zh.md"]),
+        (names.GALLERY, ["gallery.zh.md"]),
+    ):
         t = registry[name]
         ctx = pipeline.Context(t, tmp_path / "generated", tmp_path / "cache", ("zh",), {d: [] for d in t.depends})
         out = t.func(ctx)
@@ -651,6 +809,7 @@ def test_page_targets_write_the_languages_asked_for(tmp_path):
         assert all(p.stat().st_size > 0 for p in out["zh"])
     assert not layout.gallery_file(tmp_path / "generated", "en").exists()
     assert not (layout.deck_dir(tmp_path / "generated") / "en").exists()
+    assert not (media(tmp_path / "generated", "masks", "en") / "player.html").exists()
 
 
 def test_report_reads_what_renders_cost(tmp_path, capsys):
@@ -679,7 +838,7 @@ def test_cli_builds_the_right_targets(tmp_path, monkeypatch):
     monkeypatch.setattr(cli.pipeline, "build", build)
     generated = tmp_path / "generated"
     assert cli.main(None, progress=False, generated=generated, cache=tmp_path) == 0
-    assert calls == [([f"animation:{s}" for s in SCENES] + [names.DECK, names.GALLERY], "all", False)]
+    assert calls == [([f"animation:{s}" for s in SCENES] + [names.PLAYERS, names.DECK, names.GALLERY], "all", False)]
     calls.clear()
     gallery = layout.gallery_file(generated, "en")
     gallery.parent.mkdir(parents=True)

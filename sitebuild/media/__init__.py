@@ -10,10 +10,12 @@ One idea per module:
 - :mod:`.convert`: ffmpeg/ffprobe: MP4 (faststart), WebM, poster, GIF, probing;
 - :mod:`.captions`: WebVTT captions from the steps;
 - :mod:`.layout`: where every file goes;
-- :mod:`.pages`: the standalone player, the offline lecture deck and its zip, the instructors'
-  gallery, filled from the files in ``templates/`` and the words in ``strings/pages.toml``;
-- :mod:`.targets`: the pipeline targets (``animation:<scene>``, ``animation-hd:<scene>``,
-  ``animation:deck``, ``table:animation-gallery``);
+- :mod:`.pages`: the offline lecture deck and its zip, the instructors' gallery, filled from the
+  files in ``templates/`` and the words in ``strings/pages.toml``; :mod:`.player`: the standalone
+  player of a scene; :mod:`.credit`: how to credit an animation; :mod:`.gif`: a GIF's size and
+  frame rate;
+- :mod:`.targets`: the render targets (``animation:<scene>``, ``animation-hd:<scene>``);
+  :mod:`.page_targets`: ``animation:players``, ``animation:deck``, ``table:animation-gallery``;
 - :mod:`.cli`: ``python -m sitebuild animations``, with a per-scene render-time report.
 
 This file imports nothing: the pipeline imports every module of this package to register its

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sitebuild import pipeline
 from sitebuild.media.layout import OUT, gallery_file, measures_file, media_dir
-from sitebuild.media.names import DECK, GALLERY, scene_target
+from sitebuild.media.names import DECK, GALLERY, PLAYERS, scene_target
 from sitebuild.media.scenes import SCENES, check_quality, check_scenes
 
 
@@ -67,7 +67,7 @@ def main(
     generated: Path | None = None,
     cache: Path | None = None,
 ) -> int:
-    """Render ``scenes`` (default: all; then also the deck and the gallery) in ``lang`` at
+    """Render ``scenes`` (default: all; then also the players, the deck and the gallery) in ``lang`` at
     ``quality``; unchanged renders are cached. After HD renders the gallery is rewritten, so that
     it offers the HD downloads."""
     names = check_scenes(scenes)
@@ -76,7 +76,7 @@ def main(
         raise ValueError(f"lang must be 'en', 'zh' or 'all', got {lang!r}")
     wanted = [scene_target(s, quality) for s in names]
     if quality == "preview" and names == list(SCENES):
-        wanted += [DECK, GALLERY]
+        wanted += [PLAYERS, DECK, GALLERY]
     generated = Path(generated or pipeline.GENERATED)
     kwargs = {"generated": generated, "cache": Path(cache or pipeline.CACHE)}
     langs = pipeline.LANGS if lang == "all" else (lang,)

@@ -2,7 +2,8 @@
 
 Per scene, language and quality: ``<generated>/animations/<scene>/<lang>/<quality>/`` (published
 with the site) holds ``<scene>.mp4``, ``<scene>.webm``, ``poster.png``, ``<scene>.gif`` (preview
-only), ``<scene>.vtt``, ``steps.json`` and ``player.html``; what the render cost (wall and CPU
+only), ``<scene>.vtt`` and ``steps.json``, and at preview quality ``player.html`` (the
+``animation:players`` target); what the render cost (wall and CPU
 seconds, file sizes; different on every machine, so not published) goes to the same folder under
 ``<cache>``, as ``render.json``. The deck is ``<generated>/animations/deck/``, the gallery
 ``<generated>/tables/gallery(.zh).md``.
@@ -32,6 +33,15 @@ def measures_file(cache: Path, scene: str, lang: str, quality: str) -> Path:
 def deck_dir(generated: Path) -> Path:
     """The lecture deck: ``<lang>/index.html`` and ``lecture-deck-<lang>.zip``."""
     return Path(generated) / OUT / "deck"
+
+
+def deck_downloads_file(generated: Path, lang: str) -> Path:
+    """The instructors' page's links to the deck and its zip (with its size), in ``lang``.
+
+    >>> deck_downloads_file(Path("g"), "zh").as_posix()
+    'g/tables/deck-downloads.zh.md'
+    """
+    return Path(generated) / "tables" / ("deck-downloads.md" if lang == "en" else f"deck-downloads.{lang}.md")
 
 
 def gallery_file(generated: Path, lang: str) -> Path:

@@ -7,6 +7,7 @@ from sitebuild.media.scenes import SCENES
 
 PREFIX = {"preview": "animation:", "hd": "animation-hd:"}
 DECK = "animation:deck"
+PLAYERS = "animation:players"
 GALLERY = "table:animation-gallery"
 
 

@@ -5,9 +5,9 @@ on request only).
 Each is built and keyed per language, with the scene's table ``animations/strings/<scene>.toml``.
 Its key also covers the scene file and what it imports (``animations/style.py``,
 ``animations/strings.py``: declared with ``modules=`` because Manim runs them in another
-process), the Manim and ffmpeg versions, the quality, the exports the scene reads (``depends=``)
-and the player page's templates. It writes the media of :mod:`sitebuild.media.layout` and
-``render.json``, what the render cost. The deck and the gallery are
+process), the Manim and ffmpeg versions, the quality and the exports the scene reads
+(``depends=``). It writes the media of :mod:`sitebuild.media.layout` and
+``render.json``, what the render cost. The players, the deck and the gallery are
 :mod:`sitebuild.media.page_targets`: this module does not import their code, so editing them
 never re-renders a scene.
 """
@@ -25,14 +25,13 @@ from sitebuild.keys import ROOT
 from sitebuild.media import captions, convert, render
 from sitebuild.media.layout import measures_file, media_dir
 from sitebuild.media.names import scene_target
-from sitebuild.media.player import player_page
 from sitebuild.media.scenes import QUALITIES, SCENES
 from sitebuild.registry import Context, target
 
 
 def make_media(ctx: Context, scene: str, lang: str, quality: str, exports: list[Path]) -> list[Path]:
-    """Render ``scene`` in ``lang`` at ``quality``, convert and caption it, write its ``steps.json``,
-    player page and ``render.json``; return the files written."""
+    """Render ``scene`` in ``lang`` at ``quality``, convert and caption it, write its ``steps.json``
+    and ``render.json``; return the files written (its player page is ``animation:players``)."""
     start = time.perf_counter()
     out_dir = media_dir(ctx.generated, scene, lang, quality)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -50,11 +49,10 @@ def make_media(ctx: Context, scene: str, lang: str, quality: str, exports: list[
         "quality": quality,
         "poster_time": media.poster_time,
     }
-    vtt, steps, player = out_dir / f"{scene}.vtt", out_dir / "steps.json", out_dir / "player.html"
+    vtt, steps = out_dir / f"{scene}.vtt", out_dir / "steps.json"
     vtt.write_text(captions.webvtt(raw.steps["steps"], info["duration"]), encoding="utf-8")
     steps.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    player.write_text(player_page(scene, lang, record), encoding="utf-8")
-    files = [media.files["mp4"], media.files["webm"], media.files["poster"], vtt, steps, player]
+    files = [media.files["mp4"], media.files["webm"], media.files["poster"], vtt, steps]
     files += [media.files["gif"]] if "gif" in media.files else []
     measured = {
         "wall": time.perf_counter() - start,

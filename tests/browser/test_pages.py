@@ -22,6 +22,7 @@ artifacts/screenshots/.
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import re
@@ -73,6 +74,11 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         ".vtt": "text/vtt",
         ".ipynb": "application/x-ipynb+json",
     }
+
+    def end_headers(self):
+        # as GitHub Pages does: another site's <video crossorigin> may read the media and captions
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
 
     def log_message(self, *args):
         pass
@@ -406,3 +412,105 @@ def test_each_scene_is_shown_in_its_lesson(visit, built_site, lang, scene):
     assert got["player"].endswith(f"/animations/{scene}/{lang}/preview/player.html"), got
     assert v.context.request.get(got["player"]).status == 200
     assert not v.errors and not v.external, (v.errors, v.external)
+
+
+# ---------------------------------------------------------------------------------------------
+# the instructors' embed snippets, pasted into a page on another origin
+# ---------------------------------------------------------------------------------------------
+def _serve(directory: Path):
+    handler = functools.partial(_Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _code_blocks(page: Path) -> list[str]:
+    """The text of every code block of a built page, as a reader copies it."""
+    html_ = page.read_text(encoding="utf-8")
+    blocks = re.findall(r"<pre[^>]*>(.*?)</pre>", html_, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", b)).strip() for b in blocks]
+
+
+EMBED_JS = r"""async () => {
+  const video = document.querySelector('video');
+  const track = video.querySelector('track');
+  const waitFor = (ok, ms) => new Promise(resolve => {
+    const t0 = performance.now();
+    (function poll() {
+      if (ok()) resolve(true); else if (performance.now() - t0 > ms) resolve(false); else setTimeout(poll, 100);
+    })();
+  });
+  const metadata = await waitFor(() => video.readyState >= 1, 15000);
+  const cues = () => track.track.cues && track.track.cues.length > 0;
+  const captions = await waitFor(() => track.readyState === 2 && cues(), 15000);
+  return {metadata, captions, trackState: track.readyState, mode: track.track.mode,
+          cues: track.track.cues ? track.track.cues.length : 0, label: track.label, srclang: track.srclang,
+          duration: video.duration, crossOrigin: video.crossOrigin};
+}"""
+
+PLAYER_JS = r"""async () => {
+  const video = document.querySelector('video');
+  const waitFor = (ok, ms) => new Promise(resolve => {
+    const t0 = performance.now();
+    (function poll() {
+      if (ok()) resolve(true); else if (performance.now() - t0 > ms) resolve(false); else setTimeout(poll, 100);
+    })();
+  });
+  const metadata = await waitFor(() => video.readyState >= 1, 15000);
+  const tracks = [...video.querySelectorAll('track')];
+  const shown = tracks.find(t => t.default);
+  const captions = await waitFor(() => shown && shown.readyState === 2 && shown.track.cues.length > 0, 15000);
+  return {metadata, captions, title: document.title, langs: tracks.map(t => t.srclang),
+          shown: shown && shown.srclang, credit: (document.querySelector('.credit') || {}).textContent || ''};
+}"""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_embed_snippets_work_from_another_origin(browser, built_site, site_url, tmp_path, lang):
+    """The two snippets of the first scene, copied from the instructors' page and completed as its
+    note says (this build has no site_url: the published address plus generated/ before
+    animations/), pasted into a page served from a second origin: the iframe's player loads its
+    video and captions; the <video> (crossorigin) loads its metadata and its captions track
+    (the site's server sends Access-Control-Allow-Origin, as GitHub Pages does)."""
+    page = built_site.path / ("zh/" if lang == "zh" else "") / "instructors" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    assert "YOUR-SITE" not in text
+    if lang == "zh":
+        assert "preview 854" not in text and "Notebook" not in text
+    snippets = [b for b in _code_blocks(page) if b.startswith(("<video", "<iframe"))]
+    assert len(snippets) == 2 * len(LESSONS), len(snippets)
+    video, iframe = snippets[:2]
+    assert 'crossorigin="anonymous"' in video and ' label="' in video and 'kind="captions"' in video
+    base = f"{site_url}generated/"
+    video, iframe = (re.sub(r'(src|poster)="animations/', rf'\1="{base}animations/', s) for s in (video, iframe))
+    assert video.count(base) == 4 and iframe.count(base) == 1
+    (tmp_path / "index.html").write_text(
+        f'<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>course</title>'
+        f"</head><body>"
+        f"{video}\n{iframe}</body></html>",
+        encoding="utf-8",
+    )
+    other = _serve(tmp_path)
+    try:
+        v = Visit(browser, site_url, lang)
+        origin = f"http://127.0.0.1:{other.server_address[1]}/"
+        assert urlsplit(origin).port != urlsplit(site_url).port, "the same origin proves nothing"
+        v.page.goto(origin, wait_until="domcontentloaded", timeout=60_000)  # the snippets load their media
+        got = v.page.evaluate(EMBED_JS)
+        assert got["metadata"] and got["duration"] > 1, got
+        assert got["crossOrigin"] == "anonymous" and got["srclang"] == lang and got["label"], got
+        assert got["captions"] and got["cues"] > 0 and got["mode"] == "showing", got
+        frame = v.page.frame_locator("iframe")
+        frame.locator("video").wait_for(state="attached")
+        player = next(f for f in v.page.frames if f.url.endswith("player.html"))
+        got = player.evaluate(PLAYER_JS)
+        assert got["metadata"] and got["captions"] and got["shown"] == lang, got
+        assert sorted(got["langs"]) == sorted(LANGS), got
+        assert "CC BY 4.0" in got["credit"] and " · " in got["title"] and not got["title"].startswith("masks"), got
+        if lang == "zh":
+            assert "preview" not in got["credit"] and "Notebook" not in got["credit"]
+        assert not v.errors and not v.external and not v.http_errors, (v.errors, v.external, v.http_errors)
+        v.close()
+    finally:
+        other.shutdown()
+        other.server_close()
