@@ -81,8 +81,14 @@ def built(tmp_path_factory):
     return generated, cache, seconds, [w for record in result.records for w in record.warnings]
 
 
-def _png(generated: Path, name: str, lang: str) -> Path:
-    return generated / "figures" / style.filename(name, lang)
+def _png(generated: Path, name: str, lang: str, variant: str = "wide") -> Path:
+    return generated / "figures" / style.filename(name, lang, variant=variant)
+
+
+def _written(generated: Path, name: str, lang: str) -> list[Path]:
+    """Both layouts' PNGs and their text records."""
+    pngs = [_png(generated, name, lang, variant) for variant in style.VARIANTS]
+    return pngs + [style.sidecar(png) for png in pngs]
 
 
 def test_figures_are_registered():
@@ -223,6 +229,42 @@ def test_figure_png_is_a_real_picture(built, name):
 
 
 @pytest.mark.parametrize("name", FIGURES)
+def test_narrow_layout_is_legible_on_a_phone(built, name):
+    """The narrow PNG, shown 358 CSS px wide on a 390 px phone, has its smallest text at least
+    9 CSS px tall; its record tells the truth about its size."""
+    generated = built[0]
+    for lang in LANGS:
+        png = _png(generated, name, lang, "narrow")
+        assert png.exists(), f"{png.name} was not written"
+        record = json.loads(style.sidecar(png).read_text(encoding="utf-8"))
+        pixels = matplotlib.image.imread(png)
+        assert (record["width_px"], record["height_px"]) == (pixels.shape[1], pixels.shape[0]), record
+        assert pixels[..., :3].std() > 0.05, f"{png.name} is (nearly) blank"
+        on_phone = style.PHONE_WIDTH_CSS_PX / record["width_px"] * record["min_font_px"]
+        assert on_phone >= style.MIN_TEXT_CSS_PX, (
+            f"{png.name}: smallest text {record['min_font_pt']} pt ({record['smallest']!r}) comes out "
+            f"{on_phone:.1f} CSS px at {style.PHONE_WIDTH_CSS_PX} CSS px wide (< {style.MIN_TEXT_CSS_PX})"
+        )
+
+
+def test_text_record_measures_the_smallest_drawn_text(tmp_path):
+    """The record holds the smallest text the renderer drew (an invisible label does not count)."""
+    import matplotlib.pyplot as plt
+
+    style.use("en")
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.set_title("title", fontsize=12)
+    ax.tick_params(labelsize=8)
+    ax.text(0.5, 0.5, "small", fontsize=7)
+    ax.text(0.5, 0.2, "hidden", fontsize=3, visible=False)
+    png = style.save(fig, tmp_path, "probe", "en", variant="narrow")
+    record = json.loads(style.sidecar(png).read_text())
+    assert png.name == "probe.narrow.png"
+    assert (record["min_font_pt"], record["smallest"]) == (7.0, "small"), record
+    assert record["min_font_px"] == pytest.approx(7 * style.DPI / 72, abs=1e-3)
+
+
+@pytest.mark.parametrize("name", FIGURES)
 def test_chinese_figure_differs_from_english(built, name):
     generated = built[0]
     en = matplotlib.image.imread(_png(generated, name, "en"))
@@ -324,7 +366,7 @@ def test_figures_are_deterministic(built, tmp_path):
     session build's; otherwise every figure is drawn again here."""
     generated, cache, _, _ = built
     if _same_keys(cache, pipeline.CACHE, FIGURES) and all(
-        _png(pipeline.GENERATED, n, lang).exists() for n in FIGURES for lang in LANGS
+        p.exists() for n in FIGURES for lang in LANGS for p in _written(pipeline.GENERATED, n, lang)
     ):
         again = pipeline.GENERATED
     else:
@@ -335,10 +377,11 @@ def test_figures_are_deterministic(built, tmp_path):
         report = _statuses(result)
         assert all(report[name] == "built" for name in FIGURES), report
     differ = [
-        f"{name} [{lang}]"
+        f"{a.name}"
         for name in FIGURES
         for lang in LANGS
-        if _png(generated, name, lang).read_bytes() != _png(again, name, lang).read_bytes()
+        for a, b in zip(_written(generated, name, lang), _written(again, name, lang))
+        if a.read_bytes() != b.read_bytes()
     ]
     assert not differ, f"not reproducible: {differ}"
     print(f"compared with {'the repository build' if again == pipeline.GENERATED else 'a second build'}")

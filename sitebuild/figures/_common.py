@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sitebuild import strings
+from sitebuild.figures import style
 from sitebuild.registry import Context, target
 
 TABLES = Path(__file__).resolve().parent / "strings"
@@ -65,7 +66,8 @@ def out_dir(ctx: Context) -> Path:
 
 
 def draw_all(ctx: Context, make: Callable, data, svg: bool = False) -> dict[str, list[Path]]:
-    """``make(lang, out_dir, data)`` for each of ``ctx.langs``: the outputs by language (with the
-    vector version next to each PNG when the figure writes one, ``svg=True``)."""
+    """``make(lang, out_dir, data)`` for each of ``ctx.langs``: the outputs by language (the PNG,
+    its vector version when the figure writes one, ``svg=True``, its narrow variant for phones,
+    and their text records: :func:`sitebuild.figures.style.outputs`)."""
     pngs = {lang: make(lang, out_dir(ctx), data) for lang in ctx.langs}
-    return {lang: [png, png.with_suffix(".svg")] if svg else [png] for lang, png in pngs.items()}
+    return {lang: style.outputs(png, svg) for lang, png in pngs.items()}

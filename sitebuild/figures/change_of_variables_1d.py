@@ -109,17 +109,28 @@ def make(lang: str, out_dir: str | Path, data: Warp) -> Path:
         >>> make("en", tempfile.mkdtemp(), w).name
         'change_of_variables_1d.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: Warp, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     w = data
     T = labels(lang, NAME)
     style.use(lang)
     limit = w.x[-1]
     colors = ["#4c72b0", "#9fb8dc"]
-    fig = plt.figure(figsize=(9.5, 7.6), constrained_layout=True)
-    grid = fig.add_gridspec(2, 2, width_ratios=[3, 1.25], height_ratios=[2.3, 1.3])
+    if narrow:  # the note beneath the plots, across the figure
+        fig = plt.figure(figsize=(style.NARROW_WIDTH, 8.6), constrained_layout=True)
+        grid = fig.add_gridspec(3, 2, width_ratios=[3, 1.25], height_ratios=[2.3, 1.3, 1.5])
+        note = grid[2, :]
+    else:
+        fig = plt.figure(figsize=(9.5, 7.6), constrained_layout=True)
+        grid = fig.add_gridspec(2, 2, width_ratios=[3, 1.25], height_ratios=[2.3, 1.3])
+        note = grid[1, 1]
     ax_map = fig.add_subplot(grid[0, 0])
     ax_pz = fig.add_subplot(grid[0, 1], sharey=ax_map)
     ax_px = fig.add_subplot(grid[1, 0], sharex=ax_map)
-    ax_note = fig.add_subplot(grid[1, 1])
+    ax_note = fig.add_subplot(note)
     ax_note.axis("off")
 
     z_bands = np.concatenate([[-limit], w.z_edges, [limit]])
@@ -145,12 +156,12 @@ def make(lang: str, out_dir: str | Path, data: Warp) -> Path:
     ax_map.set_xlim(-limit, limit)
     ax_map.set_ylim(-limit, limit)
     ax_map.set_ylabel(T("z"))
-    ax_map.set_title(T("map"), fontsize=11)
+    ax_map.set_title(style.fit(T("map"), narrow, 22), fontsize=11)
     ax_map.tick_params(labelbottom=False)
 
     ax_pz.plot(w.p_z, w.z, color="black", linewidth=1.5)
     ax_pz.set_xlim(0, None)
-    ax_pz.set_title(T("pz"), fontsize=11)
+    ax_pz.set_title(style.fit(T("pz"), narrow, 10), fontsize=11)
     ax_pz.tick_params(labelleft=False)
 
     ax_px.hist(
@@ -168,7 +179,10 @@ def make(lang: str, out_dir: str | Path, data: Warp) -> Path:
     ax_px.set_xlabel(T("x"))
     ax_px.set_title(T("px"), fontsize=11)
     handles, names = ax_px.get_legend_handles_labels()
-    ax_note.legend(handles, names, loc="lower left", fontsize=8.5, frameon=False, borderaxespad=0)
+    if narrow:
+        ax_note.legend(handles, names, loc="lower right", fontsize=8.5, frameon=False, borderaxespad=0)
+    else:
+        ax_note.legend(handles, names, loc="lower left", fontsize=8.5, frameon=False, borderaxespad=0)
 
     ax_px.plot([x0], [p0], "o", color="#d62728", markersize=6, zorder=5)
     ax_note.text(
@@ -181,16 +195,16 @@ def make(lang: str, out_dir: str | Path, data: Warp) -> Path:
         transform=ax_note.transAxes,
     )
     ax_note.text(
-        0.0,
-        0.40,
+        0.66 if narrow else 0.0,
+        1.0 if narrow else 0.40,
         T("worked").format(x=x0, z=z0, d=math.exp(log_d0), p=p0),
         va="top",
         fontsize=9.5,
         transform=ax_note.transAxes,
         family=plt.rcParams["font.sans-serif"],
     )
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME)

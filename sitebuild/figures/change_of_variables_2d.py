@@ -142,10 +142,15 @@ def make(lang: str, out_dir: str | Path, data: list[Row]) -> Path:
         >>> make("en", tempfile.mkdtemp(), rows).name
         'change_of_variables_2d.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: list[Row], narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     rows = data
     T = labels(lang, NAME)
     style.use(lang)
-    fig = plt.figure(figsize=(13.5, 10.0), layout="constrained")
+    fig = plt.figure(figsize=(style.NARROW_WIDTH, 10.5) if narrow else (13.5, 10.0), layout="constrained")
     subfigs = fig.subfigures(2, 1, hspace=0.04)
     ext_x = [-X_LIMIT, X_LIMIT, -X_LIMIT, X_LIMIT]
     ext_z = [-Z_LIMIT, Z_LIMIT, -Z_LIMIT, Z_LIMIT]
@@ -153,9 +158,13 @@ def make(lang: str, out_dir: str | Path, data: list[Row]) -> Path:
     ld_limit = 1.3
     values = np.linspace(*GRID[:2], GRID[2])
     for r, row in enumerate(rows):
-        axes = subfigs[r].subplots(1, 3)
-        ax_x, ax_z, ax_ld = axes
-        subfigs[r].suptitle(T(row.kind), fontsize=12, color="#333333")
+        if narrow:  # x and z side by side, the log-det beneath
+            grid = subfigs[r].subplots(2, 2)
+            ax_x, ax_z, ax_ld = grid[0, 0], grid[0, 1], grid[1, 0]
+            grid[1, 1].remove()
+        else:
+            ax_x, ax_z, ax_ld = subfigs[r].subplots(1, 3)
+        subfigs[r].suptitle(style.fit(T(row.kind), narrow), fontsize=12, color="#333333")
         ax_x.imshow(np.exp(row.log_px), extent=ext_x, origin="lower", cmap="Greys")
         for v in values:
             ax_x.plot([v, v], GRID[:2], color=line_colors[True], linewidth=0.8, alpha=0.85)
@@ -168,7 +177,7 @@ def make(lang: str, out_dir: str | Path, data: list[Row]) -> Path:
             row.x1, row.x1, row.logabsdet, levels=np.arange(-1.0, 1.01, 0.25), colors="black", linewidths=0.6
         )
         if np.ptp(row.logabsdet) > 1e-9:
-            ax_ld.clabel(contour, fontsize=7.5, fmt="%.2f")
+            ax_ld.clabel(contour, fontsize=8.5 if narrow else 7.5, fmt="%.2f")
         else:
             ax_ld.text(
                 0,
@@ -202,12 +211,12 @@ def make(lang: str, out_dir: str | Path, data: list[Row]) -> Path:
         ax_ld.set_xlabel("$x_1$")
         ax_z.set_ylabel("$z_2$")
         ax_ld.set_ylabel("$x_2$")
-        ax_x.set_title(T("x_space"), fontsize=10.5)
-        ax_z.set_title(T("z_space"), fontsize=10.5)
-        ax_ld.set_title(T("logdet"), fontsize=10.5)
+        ax_x.set_title(style.fit(T("x_space"), narrow, 18), fontsize=10.5)
+        ax_z.set_title(style.fit(T("z_space"), narrow, 18), fontsize=10.5)
+        ax_ld.set_title(style.fit(T("logdet"), narrow, 18), fontsize=10.5)
         subfigs[r].colorbar(image, ax=ax_ld, shrink=0.8)
-    fig.suptitle(T("title"), fontsize=13.5)
-    return style.save(fig, out_dir, NAME, lang)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13.5)
+    return fig
 
 
 @figure_target(NAME)

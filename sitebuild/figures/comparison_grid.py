@@ -76,18 +76,36 @@ def make(lang: str, out_dir: str | Path, data: Grid) -> Path:
         >>> make("en", tempfile.mkdtemp(), g).name
         'comparison_grid.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: Grid, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     T = labels(lang, NAME)
     style.use(lang)
     rows = [d for d in datasets.NAMES if ("data", d) in data.samples]
     rows = [d for d in comparison.DATASETS if d in rows]
     columns = ["data"] + [m for m in comparison.METHODS if any((m, d) in data.samples for d in rows)]
-    fig, axes = plt.subplots(
-        len(rows),
-        2 * len(columns),
-        figsize=(2.0 * 2 * len(columns), 2.1 * len(rows)),
-        squeeze=False,
-        constrained_layout=True,
-    )
+    if narrow:  # one column per model; per dataset a row of samples and a row of densities
+        fig, grid = plt.subplots(
+            2 * len(rows),
+            len(columns),
+            figsize=(style.NARROW_WIDTH, 0.98 * 2 * len(rows) + 1.0),
+            squeeze=False,
+            constrained_layout=True,
+        )
+        axes = np.empty((len(rows), 2 * len(columns)), dtype=object)
+        for i in range(len(rows)):
+            for j in range(len(columns)):
+                axes[i, 2 * j], axes[i, 2 * j + 1] = grid[2 * i, j], grid[2 * i + 1, j]
+    else:
+        fig, axes = plt.subplots(
+            len(rows),
+            2 * len(columns),
+            figsize=(2.0 * 2 * len(columns), 2.1 * len(rows)),
+            squeeze=False,
+            constrained_layout=True,
+        )
     extent = (data.axis[0], data.axis[-1], data.axis[0], data.axis[-1])
     for i, dataset in enumerate(rows):
         for j, column in enumerate(columns):
@@ -108,12 +126,19 @@ def make(lang: str, out_dir: str | Path, data: Grid) -> Path:
                 ax.set_aspect("equal")
                 ax.set_xticks([])
                 ax.set_yticks([])
-            if i == 0:
+            if narrow:
+                if i == 0:
+                    ax_s.set_title(T(column), fontsize=9.5)
+                if j == 0:
+                    ax_s.set_ylabel(f"{dataset}\n" + T("samples").format(model="").strip(" :：").strip(), fontsize=9)
+                    ax_d.set_ylabel(T("density").format(model="").strip(" :：").strip(), fontsize=9)
+            elif i == 0:
                 ax_s.set_title(T("samples").format(model=T(column)), fontsize=9.5)
                 ax_d.set_title(T("density").format(model=T(column)), fontsize=9.5)
-        axes[i, 0].set_ylabel(dataset, fontsize=10)
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+        if not narrow:
+            axes[i, 0].set_ylabel(dataset, fontsize=10)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 def load_models(outputs: list[Path], seed: int = 0) -> dict:

@@ -100,10 +100,16 @@ def make(lang: str, out_dir: str | Path, data: list[LayerJacobian]) -> Path:
         >>> png.name, png.with_suffix(".svg").exists()
         ('coupling_jacobians.zh.png', True)
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+
+
+def draw(lang: str, data: list[LayerJacobian], narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     T = labels(lang, NAME)
     style.use(lang)
     limit = max(np.abs(d.jacobian).max() for d in data)
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 4.6), constrained_layout=True)
+    shape, size = ((3, 1), (style.NARROW_WIDTH, 12.5)) if narrow else ((1, 3), (12.5, 4.6))
+    fig, axes = plt.subplots(*shape, figsize=size, constrained_layout=True)
     for ax, d in zip(axes, data):
         n, n_a = d.jacobian.shape[0], d.n_a
         image = ax.imshow(d.jacobian, cmap="RdBu_r", vmin=-limit, vmax=limit)
@@ -156,9 +162,12 @@ def make(lang: str, out_dir: str | Path, data: list[LayerJacobian]) -> Path:
             color=style.COLORS["transformed"],
             weight="bold",
         )
-    fig.colorbar(image, ax=axes, shrink=0.75, label=T("colorbar"))
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang, svg=True)
+    if narrow:
+        fig.colorbar(image, ax=axes, orientation="horizontal", shrink=0.9, aspect=30, label=T("colorbar"))
+    else:
+        fig.colorbar(image, ax=axes, shrink=0.75, label=T("colorbar"))
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME)

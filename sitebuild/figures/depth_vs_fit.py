@@ -64,13 +64,25 @@ def make(lang: str, out_dir: str | Path, data: DepthFit) -> Path:
         >>> make("zh", tempfile.mkdtemp(), d).name
         'depth_vs_fit.zh.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: DepthFit, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     d = data
     T = labels(lang, NAME)
     style.use(lang)
     k = len(d.layers)
-    fig = plt.figure(figsize=(14, 5.4), layout="constrained")
-    grid = fig.add_gridspec(2, 1 + (k + 1) // 2, width_ratios=[1.5] + [1] * ((k + 1) // 2))
-    ax = fig.add_subplot(grid[:, 0])
+    if narrow:  # the curve on top, the densities two by two beneath
+        fig = plt.figure(figsize=(style.NARROW_WIDTH, 3.2 + 2.0 * ((k + 1) // 2) + 0.8), layout="constrained")
+        grid = fig.add_gridspec(1 + (k + 1) // 2, 2, height_ratios=[1.6] + [1] * ((k + 1) // 2))
+        ax = fig.add_subplot(grid[0, :])
+        cell = lambda i: grid[1 + i // 2, i % 2]  # noqa: E731
+    else:
+        fig = plt.figure(figsize=(14, 5.4), layout="constrained")
+        grid = fig.add_gridspec(2, 1 + (k + 1) // 2, width_ratios=[1.5] + [1] * ((k + 1) // 2))
+        ax = fig.add_subplot(grid[:, 0])
+        cell = lambda i: grid[i // ((k + 1) // 2), 1 + i % ((k + 1) // 2)]  # noqa: E731
     ax.plot(d.layers, d.nll, "o-", color=style.COLORS["model"], linewidth=2, markersize=7)
     for n, nll in zip(d.layers, d.nll):
         ax.annotate(f"{nll:.3f}", (n, nll), xytext=(7, 6), textcoords="offset points", fontsize=9)
@@ -85,13 +97,15 @@ def make(lang: str, out_dir: str | Path, data: DepthFit) -> Path:
     a1, a2 = d.axes
     top = max(p.max() for p in d.densities)
     for i, (n, p, nll) in enumerate(zip(d.layers, d.densities, d.nll)):
-        panel = fig.add_subplot(grid[i // ((k + 1) // 2), 1 + i % ((k + 1) // 2)])
+        panel = fig.add_subplot(cell(i))
         panel.imshow(p, extent=[a1[0], a1[-1], a2[0], a2[-1]], origin="lower", cmap="magma", vmin=0, vmax=top)
-        panel.set_title((T("layer_1") if n == 1 else T("layers")).format(n=n, nll=nll), fontsize=10)
+        panel.set_title(
+            style.fit((T("layer_1") if n == 1 else T("layers")).format(n=n, nll=nll), narrow, 20), fontsize=10
+        )
         panel.set_xticks([])
         panel.set_yticks([])
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME, depends=_models())

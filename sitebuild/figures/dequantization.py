@@ -108,10 +108,27 @@ def make(lang: str, out_dir: str | Path, data: Dequantization) -> Path:
         >>> make("en", tempfile.mkdtemp(), d).name
         'dequantization.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: Dequantization, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     d = data
     T = labels(lang, NAME)
     style.use(lang)
-    fig, axes = plt.subplots(2, 4, figsize=(15, 7.2), layout="constrained", gridspec_kw={"height_ratios": [1.15, 1]})
+    if narrow:  # the same eight panels: the histograms one above the other, then the images two by two
+        fig = plt.figure(figsize=(style.NARROW_WIDTH, 14.0), layout="constrained")
+        grid = fig.add_gridspec(6, 2, height_ratios=[1] * 4 + [1.15] * 2)
+        axes = np.array(
+            [
+                [fig.add_subplot(grid[r, :]) for r in range(4)],
+                [fig.add_subplot(grid[4 + i // 2, i % 2]) for i in range(4)],
+            ]
+        )
+    else:
+        fig, axes = plt.subplots(
+            2, 4, figsize=(15, 7.2), layout="constrained", gridspec_kw={"height_ratios": [1.15, 1]}
+        )
     counts = np.bincount(d.levels, minlength=LEVELS)
     ax = axes[0, 0]
     ax.bar(np.arange(LEVELS), counts, width=0.35, color=style.COLORS["data"])
@@ -158,14 +175,14 @@ def make(lang: str, out_dir: str | Path, data: Dequantization) -> Path:
         ax.set_xticks([])
         ax.set_yticks([])
         fig.colorbar(shown, ax=ax, shrink=0.85)
-        ax.set_title(T(key), fontsize=10)
+        ax.set_title(style.fit(T(key), narrow, 14), fontsize=10)
     ax = axes[1, 3]
     ax.hist(d.per_image_logdet, bins=40, color="#7f7f7f")
     ax.set_xlabel(T("per_image"))
     ax.set_ylabel(T("images"))
-    ax.set_title(T("per_image_title").format(mean=d.per_image_logdet.mean()), fontsize=10)
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    ax.set_title(style.fit(T("per_image_title").format(mean=d.per_image_logdet.mean()), narrow, 18), fontsize=10)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME)

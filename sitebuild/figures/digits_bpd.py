@@ -51,11 +51,21 @@ def make(lang: str, out_dir: str | Path, metas: dict) -> Path:
         >>> path.name, round(LAST["baseline"], 3), [round(v, 3) for v in LAST["final"].values()]
         ('digits_bpd.png', 2.405, [2.15, 2.25])
     """
+    return style.save_layouts(lambda narrow: draw(lang, metas, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, metas: dict, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     T = labels(lang, NAME)
     style.use(lang)
-    fig, (ax, bars) = plt.subplots(
-        1, 2, figsize=(13, 4.8), layout="constrained", gridspec_kw={"width_ratios": [2.2, 1]}
-    )
+    if narrow:
+        fig, (ax, bars) = plt.subplots(
+            2, 1, figsize=(style.NARROW_WIDTH, 8.6), layout="constrained", gridspec_kw={"height_ratios": [1.3, 1]}
+        )
+    else:
+        fig, (ax, bars) = plt.subplots(
+            1, 2, figsize=(13, 4.8), layout="constrained", gridspec_kw={"width_ratios": [2.2, 1]}
+        )
     baseline = float(np.mean([m["baseline_bpd"] for m in metas[MODELS[0]]]))
     uniform = metas[MODELS[0]][0]["uniform_bpd"]
     lowest = math.inf
@@ -90,8 +100,8 @@ def make(lang: str, out_dir: str | Path, metas: dict) -> Path:
     ax.set_ylim(lowest - 0.08, baseline + 0.75)  # the first steps (near log2 17) are cut off
     ax.set_xlabel(T("step"))
     ax.set_ylabel(T("bpd_axis"))
-    ax.set_title(T("curves").format(seeds=len(metas[MODELS[0]])), fontsize=11)
-    ax.legend(fontsize=8.5, loc="upper right", ncols=2)
+    ax.set_title(style.fit(T("curves").format(seeds=len(metas[MODELS[0]])), narrow), fontsize=11)
+    ax.legend(fontsize=8.5, loc="upper right", ncols=1 if narrow else 2)
     ax.grid(alpha=0.25)
 
     final = {m: [meta["test_bpd"] for meta in metas[m]] for m in MODELS}
@@ -117,10 +127,10 @@ def make(lang: str, out_dir: str | Path, metas: dict) -> Path:
     bars.set_ylim(min(means) - 0.4, uniform + 0.1)
     bars.set_ylabel(T("bpd_axis"))
     bars.set_title(T("final"), fontsize=11)
-    fig.suptitle(T("title"), fontsize=13)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
     LAST.clear()
     LAST.update({"baseline": baseline, "final": {m: float(np.mean(final[m])) for m in MODELS}})
-    return style.save(fig, out_dir, NAME, lang)
+    return fig
 
 
 LAST: dict = {}  # what the last make() drew (for the doctest)

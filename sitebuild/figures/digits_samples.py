@@ -94,12 +94,23 @@ def make(lang: str, out_dir: str | Path, data: SampleData) -> Path:
         >>> make("zh", tempfile.mkdtemp(), d).name
         'digits_samples.zh.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: SampleData, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     T = labels(lang, NAME)
     style.use(lang)
-    fig = plt.figure(figsize=(13, 5.1), layout="constrained")
-    grid = fig.add_gridspec(2, 2, height_ratios=[len(TEMPERATURES) + 1.3, 1.25])
+    if narrow:  # the models one above the other, each with its interpolation
+        fig = plt.figure(figsize=(style.NARROW_WIDTH, 2.7 * len(MODELS) + 0.8), layout="constrained")
+        grid = fig.add_gridspec(2 * len(MODELS), 1, height_ratios=[len(TEMPERATURES) + 1.3, 1.25] * len(MODELS))
+        cell = lambda row, col: grid[2 * col + row, 0]  # noqa: E731
+    else:
+        fig = plt.figure(figsize=(13, 5.1), layout="constrained")
+        grid = fig.add_gridspec(2, 2, height_ratios=[len(TEMPERATURES) + 1.3, 1.25])
+        cell = lambda row, col: grid[row, col]  # noqa: E731
     for col, model in enumerate(MODELS):
-        ax = fig.add_subplot(grid[0, col])
+        ax = fig.add_subplot(cell(0, col))
         rows = [mosaic(data.real)] + [mosaic(data.samples[model][t]) for t in TEMPERATURES]
         gap = np.full((2, rows[0].shape[1]), np.nan)
         stacked = np.concatenate([rows[0], gap] + [r for row in rows[1:] for r in (row, gap[:1])][:-1])
@@ -110,13 +121,13 @@ def make(lang: str, out_dir: str | Path, data: SampleData) -> Path:
         ax.tick_params(axis="y", length=0)
         ax.set_title(T(model) + "\n" + T("bpd").format(bpd=data.test_bpd[model]), fontsize=11)
     for col, model in enumerate(MODELS):
-        ax = fig.add_subplot(grid[1, col])
+        ax = fig.add_subplot(cell(1, col))
         _show(ax, mosaic(data.interpolation[model]))
         ax.set_yticks([3.5], [T("interpolation_row")])
         ax.tick_params(axis="y", length=0)
-        ax.set_title(T("interpolation").format(model=T(model + "_short")), fontsize=10)
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+        ax.set_title(style.fit(T("interpolation").format(model=T(model + "_short")), narrow), fontsize=10)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME, depends=TARGETS, params={"temperatures": TEMPERATURES, "n": N_SAMPLES, "pair": PAIR})

@@ -82,6 +82,50 @@ def _sampling(ax, T, s: Sampler) -> None:
     canvas(ax, (-0.1, 14.9), (-0.9, 3.3))
 
 
+def _training_narrow(ax, T) -> None:
+    """The training step top to bottom (a phone)."""
+    x1 = box(ax, 1.3, 0.0, 2.4, 0.7, T("x1"), "data", 9.5)
+    x0 = box(ax, 4.2, 0.0, 2.9, 0.7, r"$x_0 \sim \mathcal{N}(0, I)$", "latent", 9.5)
+    t = box(ax, 7.1, 0.0, 2.4, 0.7, r"$t \sim \mathcal{U}[0, 1]$", "op", 9.5)
+    xt = box(ax, 5.6, -1.5, 4.2, 0.8, r"$x_t = (1-t)\,x_0 + t\,x_1$", "op", 10)
+    arrow(ax, x1.right(-0.2), xt.left())
+    arrow(ax, x0.bottom(), xt.top(-1.4))
+    arrow(ax, t.bottom(-0.3), xt.top(1.2))
+    target = box(ax, 1.3, -1.95, 2.4, 1.3, style.wrap(T("target"), 14) + "\n" + r"$x_1 - x_0$", "data", 9)
+    arrow(ax, x1.bottom(), target.top())
+    v = box(ax, 5.6, -3.1, 2.6, 0.8, r"$v_\theta(x_t,\ t)$", "net", 11)
+    arrow(ax, xt.bottom(), v.top())
+    arrow(ax, t.right(), v.right(), rad=-0.4)
+    loss = box(ax, 3.5, -4.6, 4.8, 0.85, r"$\| v_\theta(x_t, t) - (x_1 - x_0) \|^2$", "loss", 10)
+    arrow(ax, target.bottom(), loss.top(-1.6))
+    arrow(ax, v.bottom(), loss.top(1.4))
+    step = box(ax, 3.6, -6.0, 3.4, 0.75, T("update"), "op", 9.5)
+    arrow(ax, loss.bottom(), step.top())
+    arrow(ax, step.right(), v.right(-0.2), T("gradient"), side="right", rad=0.4, color="#8172b3", fontsize=9)
+    ax.set_title(T("training"), fontsize=11, loc="left")
+    canvas(ax, (-0.1, 8.9), (-6.6, 0.6))
+
+
+def _sampling_narrow(ax, T, s: Sampler) -> None:
+    """Sampling top to bottom (a phone)."""
+    x0 = box(ax, 4.0, 0.0, 4.6, 0.8, T("start"), "latent", 10)
+    step = box(ax, 4.0, -1.6, 4.6, 1.2, T("step"), "net", 10.5)
+    arrow(ax, x0.bottom(), step.top())
+    ax.annotate(
+        "",
+        xy=step.right(0.35),
+        xytext=step.right(-0.35),
+        arrowprops={"arrowstyle": "-|>", "connectionstyle": "arc3,rad=1.6", "color": "#444", "lw": 1.4},
+    )
+    end = box(ax, 4.0, -3.2, 4.6, 0.8, T("end"), "data", 10)
+    arrow(ax, step.bottom(), end.top())
+    ax.text(4.0, -3.8, style.wrap(T("repeat"), 40), ha="center", va="top", fontsize=9)
+    solver = T("solver").format(method=s.method.upper(), steps=s.steps, nfe=s.nfe)
+    ax.text(4.0, -5.0, style.wrap(solver, 40), ha="center", va="top", fontsize=9)
+    ax.set_title(T("sampling"), fontsize=11, loc="left")
+    canvas(ax, (-0.1, 8.9), (-5.9, 0.6))
+
+
 def make(lang: str, out_dir: str | Path, data: Sampler) -> Path:
     """Draw the diagram; return the PNG path (an SVG is written next to it).
 
@@ -89,13 +133,25 @@ def make(lang: str, out_dir: str | Path, data: Sampler) -> Path:
     >>> make("en", tempfile.mkdtemp(), compute()).name
     'fm_diagram.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+
+
+def draw(lang: str, data: Sampler, narrow: bool) -> plt.Figure:
+    """The diagram: training above sampling, each left to right (wide) or top to bottom (narrow)."""
     T = labels(lang, NAME)
     style.use(lang)
-    fig, axes = plt.subplots(2, 1, figsize=(12, 6.9), layout="constrained", height_ratios=[4.7, 4.1])
-    _training(axes[0], T)
-    _sampling(axes[1], T, data)
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang, svg=True)
+    if narrow:
+        fig, axes = plt.subplots(
+            2, 1, figsize=(style.NARROW_WIDTH, 7.6), layout="constrained", height_ratios=[7.2, 6.5]
+        )
+        _training_narrow(axes[0], T)
+        _sampling_narrow(axes[1], T, data)
+    else:
+        fig, axes = plt.subplots(2, 1, figsize=(12, 6.9), layout="constrained", height_ratios=[4.7, 4.1])
+        _training(axes[0], T)
+        _sampling(axes[1], T, data)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME)

@@ -105,14 +105,30 @@ def make(lang: str, out_dir: str | Path, data: Nfe) -> Path:
         >>> make("zh", tempfile.mkdtemp(), compute(results, v, n=50)).name
         'fm_nfe.zh.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: Nfe, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     T = labels(lang, NAME)
     style.use(lang)
     samples = data.samples
-    fig = plt.figure(figsize=(13, 7.6), constrained_layout=True)
-    grid = fig.add_gridspec(3, max(len(PANEL_NFE), len(data.curves)), height_ratios=[1, 1, 1.25])
+    if narrow:  # a column per solver, a row per NFE; the curves two by two beneath
+        n_curves = (len(data.curves) + 1) // 2
+        fig = plt.figure(
+            figsize=(style.NARROW_WIDTH, 2.1 * len(PANEL_NFE) + 2.3 * n_curves + 0.8), constrained_layout=True
+        )
+        grid = fig.add_gridspec(len(PANEL_NFE) + n_curves, 2, height_ratios=[1] * len(PANEL_NFE) + [1.15] * n_curves)
+        panel = lambda row, col: grid[col, row]  # noqa: E731
+        curve = lambda col: grid[len(PANEL_NFE) + col // 2, col % 2]  # noqa: E731
+    else:
+        fig = plt.figure(figsize=(13, 7.6), constrained_layout=True)
+        grid = fig.add_gridspec(3, max(len(PANEL_NFE), len(data.curves)), height_ratios=[1, 1, 1.25])
+        panel = lambda row, col: grid[row, col]  # noqa: E731
+        curve = lambda col: grid[2, col]  # noqa: E731
     for row, solver in enumerate(PANEL_SOLVERS):
         for col, nfe in enumerate(PANEL_NFE):
-            ax = fig.add_subplot(grid[row, col])
+            ax = fig.add_subplot(panel(row, col))
             x = samples[(solver, nfe)]
             ax.scatter(x[:, 0], x[:, 1], s=1.5, color=COLORS[solver], alpha=0.5, linewidths=0)
             ax.set_xlim(-4.5, 4.5)
@@ -120,9 +136,10 @@ def make(lang: str, out_dir: str | Path, data: Nfe) -> Path:
             ax.set_aspect("equal")
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(T("panel").format(solver=T(solver), nfe=nfe, steps=nfe // STAGES[solver]), fontsize=9.5)
+            title = T("panel").format(solver=T(solver), nfe=nfe, steps=nfe // STAGES[solver])
+            ax.set_title(style.fit(title, narrow, 20), fontsize=9.5)
     for col, (dataset, entry) in enumerate(data.curves.items()):
-        ax = fig.add_subplot(grid[2, col])
+        ax = fig.add_subplot(curve(col))
         for solver, c in entry["solvers"].items():
             ax.plot(c.nfe, c.mean, marker="o", markersize=3, color=COLORS[solver], label=T(solver))
             ax.fill_between(c.nfe, c.low, c.high, color=COLORS[solver], alpha=0.15, linewidth=0)
@@ -134,11 +151,16 @@ def make(lang: str, out_dir: str | Path, data: Nfe) -> Path:
         ax.set_yscale("log")
         ax.set_title(dataset, fontsize=10)
         ax.set_xlabel(T("nfe"))
-        if col == 0:
-            ax.set_ylabel(T("energy"))
+        if col == 0 or (narrow and col % 2 == 0):
+            ax.set_ylabel(style.fit(T("energy"), narrow, 22))
+        if col == 0 and narrow:
+            fig.legend(
+                *ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8.5, frameon=False
+            )
+        elif col == 0:
             ax.legend(fontsize=7.5, loc="upper right")
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME, depends=("model:comparison",))

@@ -64,12 +64,28 @@ def make(lang: str, out_dir: str | Path, data: Paths) -> Path:
         >>> make("zh", tempfile.mkdtemp(), p).name
         'fm_paths.zh.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: Paths, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     p = data
     T = labels(lang, NAME)
     style.use(lang)
-    fig, axes = plt.subplots(
-        2, len(p.times), figsize=(3.0 * len(p.times), 6.4), sharex=True, sharey=True, constrained_layout=True
-    )
+    if narrow:  # a row per time: conditional left, marginal right
+        fig, grid = plt.subplots(
+            len(p.times),
+            2,
+            figsize=(style.NARROW_WIDTH, 1.95 * len(p.times) + 1.0),
+            sharex=True,
+            sharey=True,
+            constrained_layout=True,
+        )
+        axes = grid.T
+    else:
+        fig, axes = plt.subplots(
+            2, len(p.times), figsize=(3.0 * len(p.times), 6.4), sharex=True, sharey=True, constrained_layout=True
+        )
     theta = np.linspace(0, 2 * np.pi, 200)
     for j, t in enumerate(p.times):
         ax = axes[0, j]
@@ -86,7 +102,10 @@ def make(lang: str, out_dir: str | Path, data: Paths) -> Path:
                 linestyle="-" if k == 1 else "--",
             )
         ax.plot(*p.anchor, marker="*", color=style.COLORS["model"], markersize=11, zorder=5)
-        ax.set_title(T("time").format(t=t), fontsize=11)
+        if narrow:
+            ax.set_ylabel(T("time").format(t=t), fontsize=11)
+        else:
+            ax.set_title(T("time").format(t=t), fontsize=11)
         ax = axes[1, j]
         m = p.marginal[j]
         color = style.COLORS["data"] if t == 1 else style.COLORS["latent"] if t == 0 else "#6a5acd"
@@ -95,17 +114,24 @@ def make(lang: str, out_dir: str | Path, data: Paths) -> Path:
         ax.set_xlim(-4, 4)
         ax.set_ylim(-4, 4)
         ax.set_aspect("equal")
-    axes[0, 0].set_ylabel(T("conditional"), fontsize=11)
-    axes[1, 0].set_ylabel(T("marginal"), fontsize=11)
-    axes[0, -1].annotate(
-        T("anchor"),
-        p.anchor,
-        xytext=(p.anchor[0] - 2.5, p.anchor[1] + 2.2),
-        fontsize=9,
-        arrowprops={"arrowstyle": "->", "color": "#444444"},
-    )
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    if narrow:
+        axes[0, 0].set_title(T("conditional"), fontsize=11)
+        axes[1, 0].set_title(T("marginal"), fontsize=11)
+    else:
+        axes[0, 0].set_ylabel(T("conditional"), fontsize=11)
+        axes[1, 0].set_ylabel(T("marginal"), fontsize=11)
+    if narrow:  # the star, explained beneath the last row (an arrow would cross the panel)
+        axes[0, -1].set_xlabel("★ " + style.fit(T("anchor"), narrow, 24), fontsize=9, loc="left")
+    else:
+        axes[0, -1].annotate(
+            T("anchor"),
+            p.anchor,
+            xytext=(p.anchor[0] - 2.5, p.anchor[1] + 2.2),
+            fontsize=9,
+            arrowprops={"arrowstyle": "->", "color": "#444444"},
+        )
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME)

@@ -64,12 +64,22 @@ def make(lang: str, out_dir: str | Path, data: Trajectories) -> Path:
         >>> make("en", tempfile.mkdtemp(), tr).name
         'fm_trajectories.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: Trajectories, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     tr = data
     T = labels(lang, NAME)
     style.use(lang)
-    fig, (ax, ax_s) = plt.subplots(
-        1, 2, figsize=(12, 5.6), gridspec_kw={"width_ratios": [1.5, 1]}, constrained_layout=True
-    )
+    if narrow:
+        fig, (ax, ax_s) = plt.subplots(
+            2, 1, figsize=(style.NARROW_WIDTH, 7.6), gridspec_kw={"height_ratios": [1.4, 1]}, constrained_layout=True
+        )
+    else:
+        fig, (ax, ax_s) = plt.subplots(
+            1, 2, figsize=(12, 5.6), gridspec_kw={"width_ratios": [1.5, 1]}, constrained_layout=True
+        )
     ax.scatter(tr.data[:, 0], tr.data[:, 1], s=2, color=style.COLORS["data"], alpha=0.15, linewidths=0, label=T("data"))
     cmap = plt.get_cmap("plasma")
     for i in range(tr.xs.shape[1]):
@@ -90,16 +100,16 @@ def make(lang: str, out_dir: str | Path, data: Trajectories) -> Path:
     ax.plot([], [], color="black", linestyle="--", linewidth=0.8, label=T("chord"))
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=8, markerscale=2)
-    ax.set_title(T("paths").format(nfe=tr.nfe), fontsize=11)
+    ax.set_title(style.fit(T("paths").format(nfe=tr.nfe), narrow), fontsize=11)
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
     fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01).set_label("$t$")
     ratio = straightness(tr)
     ax_s.hist(ratio, bins=30, color=style.COLORS["latent"], range=(min(0.9, ratio.min()), 1.0))
     ax_s.set_xlabel(T("straightness"))
     ax_s.set_ylabel(T("count"))
-    ax_s.set_title(T("straightness_title").format(median=float(np.median(ratio))), fontsize=11)
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    ax_s.set_title(style.fit(T("straightness_title").format(median=float(np.median(ratio))), narrow), fontsize=11)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME, depends=(MODEL,))

@@ -62,10 +62,21 @@ def make(lang: str, out_dir: str | Path, data: Field) -> Path:
         >>> make("en", tempfile.mkdtemp(), f).name
         'fm_velocity_field.png'
     """
-    f = data
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, f: Field, narrow: bool) -> plt.Figure:
+    """The figure: one row of panels (wide), or two columns of them (narrow, for a phone)."""
     T = labels(lang, NAME)
     style.use(lang)
-    fig, axes = plt.subplots(1, len(f.times), figsize=(3.3 * len(f.times), 3.9), constrained_layout=True)
+    if narrow:
+        rows = (len(f.times) + 1) // 2
+        fig, grid = plt.subplots(rows, 2, figsize=(style.NARROW_WIDTH, 1.95 * rows + 1.1), constrained_layout=True)
+        axes = list(grid.flat[: len(f.times)])
+        for ax in grid.flat[len(f.times) :]:
+            ax.remove()
+    else:
+        fig, axes = plt.subplots(1, len(f.times), figsize=(3.3 * len(f.times), 3.9), constrained_layout=True)
     speeds = [np.linalg.norm(a, axis=1) for a in f.arrows]
     vmax = max(float(s.max()) for s in speeds)
     spacing = float(np.diff(np.unique(f.grid[:, 0]))[0])
@@ -93,11 +104,14 @@ def make(lang: str, out_dir: str | Path, data: Field) -> Path:
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
-    bar = fig.colorbar(q, ax=list(axes), shrink=0.8, pad=0.01)
+    if narrow:
+        bar = fig.colorbar(q, ax=list(axes), orientation="horizontal", shrink=0.9, pad=0.02, aspect=30)
+    else:
+        bar = fig.colorbar(q, ax=list(axes), shrink=0.8, pad=0.01)
     bar.set_label(T("speed"))
-    axes[0].set_xlabel(T("particles"), fontsize=9)
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    axes[0].set_xlabel(style.wrap(T("particles"), 30) if narrow else T("particles"), fontsize=9)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME, depends=(MODEL,))

@@ -43,12 +43,14 @@ def compute(flow: Flow, nll: float | None = None, entropy: float | None = None, 
     return Layers([s.numpy() for s in steps], moved, samples.numpy(), x[:, 0].numpy(), nll, entropy)
 
 
-def draw_layers(lang: str, name: str, layers: Layers, title: str, ncols: int = 5):
-    """The grid of panels shared with :mod:`layers_no_alternation`: data, every layer, samples."""
+def draw_layers(lang: str, name: str, layers: Layers, title: str, narrow: bool = False):
+    """The grid of panels: data, every layer, samples (five columns wide, two narrow)."""
+    ncols = 2 if narrow else 5
     T = labels(lang, "layers_alternating")
     n_panels = len(layers.steps) + 1
     nrows = -(-n_panels // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.75 * ncols, 2.85 * nrows + 0.6), layout="constrained")
+    size = (style.NARROW_WIDTH, 2.05 * nrows + 1.0) if narrow else (2.75 * ncols, 2.85 * nrows + 0.6)
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, layout="constrained")
     axes = np.atleast_1d(axes).ravel()
     everything = np.concatenate([*layers.steps, layers.samples])
     limit = float(np.ceil(np.percentile(np.abs(everything), 99.95) * 2) / 2)
@@ -57,7 +59,7 @@ def draw_layers(lang: str, name: str, layers: Layers, title: str, ncols: int = 5
         ax.set_xlim(-limit, limit)
         ax.set_ylim(-limit, limit)
         ax.set_aspect("equal")
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8 if narrow else 7)
         if k >= n_panels:
             ax.axis("off")
             continue
@@ -103,7 +105,7 @@ def draw_layers(lang: str, name: str, layers: Layers, title: str, ncols: int = 5
                 rasterized=True,
             )
             ax.set_title(T("samples"), fontsize=10)
-    fig.suptitle(title, fontsize=12.5)
+    fig.suptitle(style.fit(title, narrow), fontsize=12.5)
     return fig
 
 
@@ -128,13 +130,18 @@ def make(lang: str, out_dir: str | Path, data: Layers) -> Path:
         >>> make("en", tempfile.mkdtemp(), d).name
         'layers_alternating.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: Layers, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     T = labels(lang, NAME)
     style.use(lang)
     title = T("title")
     if data.nll is not None and data.entropy is not None:
         title += "\n" + T("nll").format(nll=data.nll, h=data.entropy)
-    fig = draw_layers(lang, NAME, data, title)
-    return style.save(fig, out_dir, NAME, lang)
+    fig = draw_layers(lang, NAME, data, title, narrow)
+    return fig
 
 
 @figure_target(NAME, depends=(MODEL,))

@@ -63,10 +63,16 @@ def make(lang: str, out_dir: str | Path, data: NoAlternation) -> Path:
         >>> make("en", tempfile.mkdtemp(), d).name
         'layers_no_alternation.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: NoAlternation, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     d = data
     T = labels(lang, NAME)
     style.use(lang)
-    fig, axes = plt.subplots(1, 4, figsize=(15.5, 4.3), layout="constrained")
+    shape, size = ((4, 1), (style.NARROW_WIDTH, 14.5)) if narrow else ((1, 4), (15.5, 4.3))
+    fig, axes = plt.subplots(*shape, figsize=size, layout="constrained")
     ax_move, ax_z1, ax_samples, ax_x1 = axes
     limit = 3.5
 
@@ -141,8 +147,8 @@ def make(lang: str, out_dir: str | Path, data: NoAlternation) -> Path:
     for ax in (ax_z1, ax_x1):
         ax.set_xlim(-limit, limit)
         ax.set_ylim(0, 0.75)
-    fig.suptitle(T("title"), fontsize=12.5)
-    return style.save(fig, out_dir, NAME, lang)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=12.5)
+    return fig
 
 
 @figure_target(NAME, depends=(MODEL, REFERENCE))

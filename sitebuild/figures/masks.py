@@ -107,13 +107,34 @@ def make(lang: str, out_dir: str | Path, data: Masks) -> Path:
         >>> png.name, png.with_suffix(".svg").exists()
         ('masks.zh.png', True)
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+
+
+def draw(lang: str, data: Masks, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     m = data
     T = labels(lang, NAME)
     style.use(lang)
-    fig = plt.figure(figsize=(13, 8.2), layout="constrained")
-    grid = fig.add_gridspec(2, 4, height_ratios=[1, 1.05])
+    if narrow:  # the vectors, the two checkerboards, the channels, the squeeze: one above the other
+        fig = plt.figure(figsize=(style.NARROW_WIDTH, 10.5), layout="constrained")
+        grid = fig.add_gridspec(4, 2, height_ratios=[1, 1.1, 0.8, 1.1])
+        cells = {
+            "vectors": grid[0, :],
+            "boards": (grid[1, 0], grid[1, 1]),
+            "channels": grid[2, :],
+            "squeeze": grid[3, :],
+        }
+    else:
+        fig = plt.figure(figsize=(13, 8.2), layout="constrained")
+        grid = fig.add_gridspec(2, 4, height_ratios=[1, 1.05])
+        cells = {
+            "vectors": grid[0, :2],
+            "boards": (grid[0, 2], grid[0, 3]),
+            "channels": grid[1, :2],
+            "squeeze": grid[1, 2:],
+        }
 
-    ax = fig.add_subplot(grid[0, :2])
+    ax = fig.add_subplot(cells["vectors"])
     for row, key in enumerate(m.vectors):
         y = row * 1.6
         ax.text(-0.3, y + 0.5, T(key), ha="right", va="center", fontsize=9.5, family="monospace")
@@ -127,14 +148,14 @@ def make(lang: str, out_dir: str | Path, data: Masks) -> Path:
     ax.set_title(T("vectors"), fontsize=11)
 
     for k, board in enumerate(m.checkerboard):
-        ax = fig.add_subplot(grid[0, 2 + k])
+        ax = fig.add_subplot(cells["boards"][k])
         _cells(ax, board, 0, 0)
         _frame(ax, 6, 6)
         ax.set_title(
             (T("checkerboard") if k == 0 else T("checkerboard_flip")) + "\n" + T("layer").format(l=k + 1), fontsize=9.5
         )
 
-    ax = fig.add_subplot(grid[1, :2])
+    ax = fig.add_subplot(cells["channels"])
     offset = 1.2
     for c in reversed(range(m.channel_image.shape[0])):
         _cells(ax, m.channel_image[c], c * 5.0, 0.0)
@@ -142,7 +163,7 @@ def make(lang: str, out_dir: str | Path, data: Masks) -> Path:
     _frame(ax, 4 * 5.0 - 1, 4 + offset)
     ax.set_title(T("channel_image"), fontsize=10)
 
-    ax = fig.add_subplot(grid[1, 2:])
+    ax = fig.add_subplot(cells["squeeze"])
     channel_of = np.zeros((4, 4), dtype=int)
     for c in range(m.squeeze_out.shape[0]):
         for value in m.squeeze_out[c].ravel():
@@ -170,8 +191,8 @@ def make(lang: str, out_dir: str | Path, data: Masks) -> Path:
         frameon=False,
         fontsize=10,
     )
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang, svg=True)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME)

@@ -15,7 +15,7 @@ from matplotlib.patches import FancyBboxPatch
 from explainer.images.models import realnvp_image
 from sitebuild.figures import style
 from sitebuild.figures._common import draw_all, figure_target, labels
-from sitebuild.figures._diagram import arrow, box, canvas
+from sitebuild.figures._diagram import Box, arrow, box, canvas
 
 NAME = "multiscale_diagram"
 
@@ -86,6 +86,52 @@ def _label(T, s: Stage) -> tuple[str, str]:
     return T(s.kind).format(shape=_shape(s.shape_out)), "op"
 
 
+def _narrow(lang: str, data: list[Stage]) -> plt.Figure:
+    """The stages in one column (a phone): each box names its stage and, beneath, the tensor shape
+    it outputs; the factored-out latents to the right of the splits."""
+    T = labels(lang, NAME)
+    style.use(lang)
+    fig, ax = plt.subplots(layout="constrained")
+    x, w, line = 2.6, 5.0, 0.41  # a line of 9.5 pt text is ~0.41 units at this width
+
+    def stage(text: str, shape: str, kind: str, y: float) -> Box:
+        text = style.wrap(text.replace(" × ", "×"), 28) + "\n" + shape  # shapes kept whole
+        return box(ax, x, y, w, line * (text.count("\n") + 1) + 0.3, text, kind, 9.5)
+
+    prev = stage(T("input"), _shape(data[0].shape_in), "data", 0.0)
+    latents = 0
+    for s in data:
+        group = s.inner if s.kind == "scale" else [s]
+        below = prev.y - prev.h / 2 - 0.5  # where the next box's top goes
+        if s.kind == "scale":
+            label_y = below - 0.4
+            below -= 1.2  # room for the group's label, right of the arrow
+        for inner in group:
+            text, kind = _label(T, inner)
+            h = line * (style.wrap(text.replace(" × ", "×"), 28).count("\n") + 2) + 0.3
+            b = stage(text, _shape(inner.shape_out), kind, below - h / 2)
+            arrow(ax, prev.bottom(), b.top())
+            prev, below = b, b.y - h / 2 - 0.5
+            if inner.kind == "split" or (s.kind == "scale" and inner is group[-1]):
+                latents += 1
+                half = (inner.shape_in[0] // 2, *inner.shape_in[1:]) if inner.kind == "split" else inner.shape_out
+                z_text = T("factored") + "\n" + style.wrap(T("z").format(i=latents, shape=_shape(half)), 14)
+                z = box(ax, 7.1, b.y, 2.9, line * (z_text.count("\n") + 1) + 0.3, z_text, "latent", 9)
+                arrow(ax, b.right(), z.left())
+        if s.kind == "scale":
+            bottom, top = prev.y - prev.h / 2 - 0.15, label_y + 0.65
+            ax.add_patch(FancyBboxPatch((x - w / 2 - 0.15, bottom), w + 0.3, top - bottom,
+                                        boxstyle="round,pad=0.02,rounding_size=0.15", fill=False, linestyle="--",
+                                        edgecolor="#888"))  # fmt: skip
+            ax.text(x + 0.25, label_y, style.fit(T("next_scale"), True, 18), ha="left", va="center", fontsize=9,
+                    color="#555")  # fmt: skip
+    low = prev.y - prev.h / 2 - 0.3
+    ax.set_title(style.fit(T("title"), True), fontsize=12)
+    canvas(ax, (-0.1, 8.7), (low, 0.9))
+    fig.set_size_inches(style.NARROW_WIDTH, 0.45 * (0.9 - low) + 0.9)
+    return fig
+
+
 def make(lang: str, out_dir: str | Path, data: list[Stage]) -> Path:
     """Draw the diagram; return the PNG path (an SVG is written next to it).
 
@@ -93,6 +139,11 @@ def make(lang: str, out_dir: str | Path, data: list[Stage]) -> Path:
     >>> make("zh", tempfile.mkdtemp(), compute()).name
     'multiscale_diagram.zh.png'
     """
+    return style.save_layouts(lambda narrow: (_narrow if narrow else _wide)(lang, data), out_dir, NAME, lang, svg=True)
+
+
+def _wide(lang: str, data: list[Stage]) -> plt.Figure:
+    """The stages in a column, the shapes on their left, the latents on their right (a laptop)."""
     T = labels(lang, NAME)
     style.use(lang)
     rows = len(data) + sum(len(s.inner) for s in data) + 1
@@ -124,7 +175,7 @@ def make(lang: str, out_dir: str | Path, data: list[Stage]) -> Path:
             ax.text(-2.6, (top + y) / 2, T("next_scale"), ha="left", va="center", fontsize=9, color="#555")
     ax.set_title(T("title"), fontsize=12.5)
     canvas(ax, (-2.7, 13.6), (y - 0.8, 0.6))
-    return style.save(fig, out_dir, NAME, lang, svg=True)
+    return fig
 
 
 @figure_target(NAME)

@@ -49,9 +49,18 @@ def make(lang: str, out_dir: str | Path, runs: dict) -> Path:
         >>> make("zh", tempfile.mkdtemp(), runs).name
         'scale_parametrisation.zh.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, runs, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, runs: dict, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     T = labels(lang, NAME)
     style.use(lang)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
+    fig, axes = plt.subplots(
+        *((3, 1) if narrow else (1, 3)),
+        figsize=(style.NARROW_WIDTH, 9.6) if narrow else (15, 4.6),
+        layout="constrained",
+    )
     keys = ("loss", "grad_norm", "max_s")
     finite_loss = np.concatenate([np.asarray(r["loss"], float) for r in runs.values()])
     finite_loss = finite_loss[np.isfinite(finite_loss)]
@@ -98,8 +107,8 @@ def make(lang: str, out_dir: str | Path, runs: dict) -> Path:
     axes[2].set_ylim(0, 6)
     axes[0].legend(fontsize=9, frameon=False, loc="upper right")
     lr = next(iter(runs.values()))["run"]["lr"]
-    fig.suptitle(T("title").format(lr=lr), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    fig.suptitle(style.fit(T("title").format(lr=lr), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME, depends=MODELS)

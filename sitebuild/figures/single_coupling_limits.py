@@ -84,17 +84,29 @@ def make(lang: str, out_dir: str | Path, data: Limits) -> Path:
         >>> make("en", tempfile.mkdtemp(), d).name
         'single_coupling_limits.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, data: Limits, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     d = data
     T = labels(lang, NAME)
     style.use(lang)
     n_models = len(d.model_log_density)
-    fig = plt.figure(figsize=(3.2 * (n_models + 1) + 4.2, 4.3), layout="constrained")
-    grid = fig.add_gridspec(1, n_models + 2, width_ratios=[1] * (n_models + 1) + [1.35])
+    if narrow:  # the densities two by two, the marginals beneath across the figure
+        rows = (n_models + 2) // 2
+        fig = plt.figure(figsize=(style.NARROW_WIDTH, 2.3 * rows + 2.9), layout="constrained")
+        grid = fig.add_gridspec(rows + 1, 2, height_ratios=[1] * rows + [1.2])
+        cells = [grid[k // 2, k % 2] for k in range(n_models + 1)] + [grid[rows, :]]
+    else:
+        fig = plt.figure(figsize=(3.2 * (n_models + 1) + 4.2, 4.3), layout="constrained")
+        grid = fig.add_gridspec(1, n_models + 2, width_ratios=[1] * (n_models + 1) + [1.35])
+        cells = [grid[0, k] for k in range(n_models + 2)]
     extent = [-LIMIT, LIMIT, -LIMIT, LIMIT]
     top = np.exp(d.data_log_density).max()
     levels = top * np.exp(-0.5 * np.array([2.0, 1.0]) ** 2)  # the data's 1- and 2-sigma ellipses
     colors = ["#d62728", "#2ca02c", "#9467bd", "#8c564b"]
-    panels = [fig.add_subplot(grid[0, k]) for k in range(n_models + 1)]
+    panels = [fig.add_subplot(cells[k]) for k in range(n_models + 1)]
     for k, ax in enumerate(panels):
         density = d.data_log_density if k == 0 else d.model_log_density[k - 1]
         ax.imshow(np.exp(density), extent=extent, origin="lower", cmap="Blues", vmin=0, vmax=top * 1.1)
@@ -123,8 +135,11 @@ def make(lang: str, out_dir: str | Path, data: Limits) -> Path:
         ax.set_ylim(-LIMIT, LIMIT)
         ax.set_aspect("equal")
     panels[0].set_ylabel("$x_2$")
+    if narrow:
+        for ax in panels[2::2]:
+            ax.set_ylabel("$x_2$")
 
-    ax = fig.add_subplot(grid[0, -1])
+    ax = fig.add_subplot(cells[-1])
     ax.fill_between(d.axis, marginal_x1(d.data_log_density, d.axis), color="#9ecae1", label=T("data_marginal"))
     for k, density in enumerate(d.model_log_density):
         n = d.layers[k]
@@ -142,8 +157,8 @@ def make(lang: str, out_dir: str | Path, data: Limits) -> Path:
     ax.set_xlim(-LIMIT, LIMIT)
     ax.set_ylim(0, None)
     ax.legend(fontsize=8.5, frameon=False, loc="upper left")
-    fig.suptitle(T("title"), fontsize=12.5)
-    return style.save(fig, out_dir, NAME, lang)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=12.5)
+    return fig
 
 
 @figure_target(NAME, depends=MODELS)

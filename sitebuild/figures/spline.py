@@ -108,10 +108,16 @@ def make(lang: str, out_dir: str | Path, data: Spline) -> Path:
         >>> png.name, png.with_suffix(".svg").exists()
         ('spline.png', True)
     """
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+
+
+def draw(lang: str, data: Spline, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     s = data
     T = labels(lang, NAME)
     style.use(lang)
-    fig, (ax_map, ax_d, ax_inv) = plt.subplots(1, 3, figsize=(14, 4.7), layout="constrained")
+    shape, size = ((3, 1), (style.NARROW_WIDTH, 11.5)) if narrow else ((1, 3), (14, 4.7))
+    fig, (ax_map, ax_d, ax_inv) = plt.subplots(*shape, figsize=size, layout="constrained")
     limit = s.x[-1]
     inside = np.abs(s.x) <= BOUND
     for ax in (ax_map, ax_d, ax_inv):
@@ -173,8 +179,8 @@ def make(lang: str, out_dir: str | Path, data: Spline) -> Path:
         fontsize=9,
         bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#cccccc"},
     )
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang, svg=True)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME)

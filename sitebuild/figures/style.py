@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -66,18 +68,143 @@ def use(lang: str) -> None:
     )
 
 
-def filename(name: str, lang: str, ext: str = "png") -> str:
-    """``name.png`` for English, ``name.zh.png`` for Chinese (static-i18n's localized asset rule)."""
-    return f"{name}.{ext}" if lang == "en" else f"{name}.{lang}.{ext}"
+# A phone: the narrow variant of a figure is shown at most this wide (CSS px) at 390 px, and its
+# smallest text must come out at least MIN_TEXT_CSS_PX there (tests/test_figures.py checks it, and
+# the browser test measures it on every page).
+PHONE_WIDTH_CSS_PX = 358
+MIN_TEXT_CSS_PX = 9.0
+VARIANTS = ("wide", "narrow")  # wide: the page on a laptop; narrow: a phone (served by docs/hooks/figures.py)
 
 
-def save(fig, out_dir: str | Path, name: str, lang: str, svg: bool = False) -> Path:
-    """Save ``fig`` as PNG (and SVG) deterministically (no timestamps); return the PNG path."""
+NARROW_WIDTH = 3.9  # inches: the narrow variant's width (10 pt text -> 12.7 CSS px at 358 CSS px)
+
+_TOKENS = re.compile(
+    r"\$[^$]*\$|[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s$\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+"
+)
+
+
+def _columns(token: str) -> int:
+    if token.startswith("$"):  # math: a command (\\theta) is one column, braces and scripts none
+        return len(re.sub(r"\\[a-zA-Z]+", "x", re.sub(r"[{}_^$]", "", token)))
+    return sum(2 if "\u2e80" <= c <= "\uffef" else 1 for c in token)
+
+
+def wrap(text: str, width: float) -> str:
+    """Break ``text`` into lines of at most ``width`` columns (a CJK character counts two):
+    English between words, Chinese between any two characters (never before ，。：；、）or
+    inside ``$...$`` math). Existing line breaks are kept.
+
+    >>> wrap("Samples from the flow next to real digits", 20)
+    'Samples from the\\nflow next to real\\ndigits'
+    >>> print(wrap("在手写数字上训练的流，生成的样本", 12))
+    在手写数字上
+    训练的流，生
+    成的样本
+    """
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for token in _TOKENS.findall(paragraph):
+            if line and not token.isspace() and _columns(line + token) > width and token[0] not in "，。：；、）)":
+                lines.append(line.rstrip())
+                line = ""
+            if not (token.isspace() and not line):
+                line += token
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def fit(text: str, narrow: bool, width: float = 34) -> str:
+    """``text`` as it is (wide layout), or re-wrapped to ``width`` columns (narrow layout: the
+    line breaks written for the wide layout are dropped first).
+
+    >>> fit("a long\\ntitle", True, 40), fit("a long\\ntitle", False)
+    ('a long title', 'a long\\ntitle')
+    """
+    return wrap(re.sub(r"\s*\n\s*", " ", text), width) if narrow else text
+
+
+def filename(name: str, lang: str, ext: str = "png", variant: str = "wide") -> str:
+    """``name.png`` for English, ``name.zh.png`` for Chinese (static-i18n's localized asset rule);
+    the narrow (phone) variant is ``name.narrow.png`` / ``name.narrow.zh.png``.
+
+    >>> filename("masks", "zh"), filename("masks", "en", variant="narrow"), filename("masks", "zh", variant="narrow")
+    ('masks.zh.png', 'masks.narrow.png', 'masks.narrow.zh.png')
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    stem = name if variant == "wide" else f"{name}.{variant}"
+    return f"{stem}.{ext}" if lang == "en" else f"{stem}.{lang}.{ext}"
+
+
+def sidecar(png: str | Path) -> Path:
+    """Where the text sizes of ``png`` are recorded: ``<png>.json`` (``masks.zh.png.json``)."""
+    png = Path(png)
+    return png.with_name(png.name + ".json")
+
+
+def _record_text(fig, png: Path) -> dict:
+    """Save ``fig`` as ``png``, recording the size of every piece of text the renderer draws."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    drawn: list[tuple[float, str]] = []
+    real = RendererAgg.draw_text
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if s.strip():
+            drawn.append((prop.get_size_in_points(), s))
+        return real(self, gc, x, y, s, prop, angle, ismath, mtext)
+
+    RendererAgg.draw_text = draw_text
+    try:
+        fig.savefig(png, metadata={"Software": None})
+    finally:
+        RendererAgg.draw_text = real
+    if not drawn:
+        return {"min_font_pt": None, "min_font_px": None, "smallest": None}
+    size, text = min(drawn, key=lambda d: (d[0], d[1]))
+    dpi = float(plt.rcParams["savefig.dpi"])
+    return {"min_font_pt": round(size, 3), "min_font_px": round(size * dpi / 72, 3), "smallest": text}
+
+
+def save(fig, out_dir: str | Path, name: str, lang: str, svg: bool = False, variant: str = "wide") -> Path:
+    """Save ``fig`` as PNG (and SVG) deterministically (no timestamps); return the PNG path.
+
+    Next to the PNG, ``<png>.json`` records its pixel size and its smallest text (points, and
+    pixels of the PNG: ``pt * dpi / 72``), measured while the figure is drawn: the page hook
+    (docs/hooks/figures.py) and the tests read it to know how large that text is on screen."""
+    from PIL import Image
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    png = out_dir / filename(name, lang)
-    fig.savefig(png, metadata={"Software": None})
+    png = out_dir / filename(name, lang, variant=variant)
+    text = _record_text(fig, png)
     if svg:
-        fig.savefig(out_dir / filename(name, lang, "svg"), metadata={"Date": None, "Creator": None})
+        fig.savefig(out_dir / filename(name, lang, "svg", variant), metadata={"Date": None, "Creator": None})
     plt.close(fig)
+    with Image.open(png) as image:
+        width, height = image.size
+    record = {"figure": name, "lang": lang, "variant": variant, "width_px": width, "height_px": height, **text}
+    sidecar(png).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return png
+
+
+def save_layouts(draw, out_dir: str | Path, name: str, lang: str, svg: bool = False) -> Path:
+    """Draw and save both layouts of a figure: ``draw(narrow=False)`` is the wide one (the page on
+    a laptop, with its SVG when ``svg``), ``draw(narrow=True)`` the narrow one (a phone: panels
+    stacked, the figure about 4 inches wide so that its text stays legible at 358 CSS px).
+    Both come from the same data through the same function; return the wide PNG's path."""
+    png = save(draw(narrow=False), out_dir, name, lang, svg=svg)
+    save(draw(narrow=True), out_dir, name, lang, variant="narrow")
+    return png
+
+
+def outputs(png: str | Path, svg: bool = False) -> list[Path]:
+    """Every file written with the (wide) PNG ``png``: its SVG (when ``svg``), its narrow
+    variant and their text records, those that exist."""
+    png = Path(png)
+    name, *suffixes = png.name.split(".")  # figure names have no dots: name[.zh].png
+    lang = suffixes[0] if len(suffixes) == 2 else "en"
+    narrow = png.with_name(filename(name, lang, variant="narrow"))
+    files = [png, sidecar(png)] + ([png.with_suffix(".svg")] if svg else []) + [narrow, sidecar(narrow)]
+    return [f for f in files if f.exists()]

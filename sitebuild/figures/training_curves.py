@@ -68,13 +68,29 @@ def make(lang: str, out_dir: str | Path, results: dict) -> Path:
         >>> make("en", tempfile.mkdtemp(), results).name
         'training_curves.png'
     """
+    return style.save_layouts(lambda narrow: draw(lang, results, narrow), out_dir, NAME, lang)
+
+
+def draw(lang: str, results: dict, narrow: bool) -> plt.Figure:
+    """The figure, wide (a laptop) or narrow (a phone: panels stacked, about 4 in wide)."""
     T = labels(lang, NAME)
     style.use(lang)
     data = curves(results)
     names = results["datasets"]
-    fig, axes = plt.subplots(
-        2, len(names), figsize=(3.6 * len(names), 6.2), squeeze=False, sharex=True, constrained_layout=True
-    )
+    if narrow:  # one row per dataset: NLL left, CFM loss right
+        fig, axes = plt.subplots(
+            len(names),
+            2,
+            figsize=(style.NARROW_WIDTH, 1.9 * len(names) + 1.0),
+            squeeze=False,
+            sharex=True,
+            constrained_layout=True,
+        )
+        axes = axes.T
+    else:
+        fig, axes = plt.subplots(
+            2, len(names), figsize=(3.6 * len(names), 6.2), squeeze=False, sharex=True, constrained_layout=True
+        )
     for j, dataset in enumerate(names):
         ax_nll, ax_fm = axes[0, j], axes[1, j]
         for method in results["methods"]:
@@ -92,14 +108,19 @@ def make(lang: str, out_dir: str | Path, results: dict) -> Path:
         )
         ax_nll.set_ylim(entropy - 0.2, max(top, entropy + 0.5))
         ax_nll.set_title(dataset, fontsize=11)
-        ax_fm.set_xlabel(T("step"))
+        if narrow:
+            ax_fm.set_title(dataset, fontsize=11)
+        if not narrow or j == len(names) - 1:
+            ax_fm.set_xlabel(T("step"))
+            if narrow:
+                ax_nll.set_xlabel(T("step"))
         if j == 0:
             ax_nll.set_ylabel(T("nll"))
             ax_fm.set_ylabel(T("cfm"))
             ax_nll.legend(fontsize=8)
             ax_fm.legend(fontsize=8)
-    fig.suptitle(T("title"), fontsize=13)
-    return style.save(fig, out_dir, NAME, lang)
+    fig.suptitle(style.fit(T("title"), narrow), fontsize=13)
+    return fig
 
 
 @figure_target(NAME, depends=("model:comparison",))

@@ -514,3 +514,104 @@ def test_embed_snippets_work_from_another_origin(browser, built_site, site_url, 
     finally:
         other.shutdown()
         other.server_close()
+
+# figures on a phone (docs/hooks/figures.py, sitebuild/figures/style.py)
+# ---------------------------------------------------------------------------------------------
+MIN_TEXT_CSS_PX = 9.0  # the smallest text of a figure, on screen
+FIGURE_REF = "generated/figures/"
+
+FIGURES_JS = r"""async () => {
+  const imgs = [...document.querySelectorAll('article img[src*="generated/figures/"]')];
+  imgs.forEach(i => { i.loading = 'eager'; });
+  const settled = i => i.complete && i.naturalWidth > 0 && (!i.dataset.figure || i.currentSrc.includes(
+    window.matchMedia('(max-width: 600px)').matches ? '.narrow.png' : '/' + i.dataset.figure + '.png'));
+  for (let k = 0; k < 200 && !imgs.every(settled); k++) await new Promise(r => setTimeout(r, 50));
+  return imgs.map(i => {
+    const r = i.getBoundingClientRect();
+    const narrow = i.currentSrc.endsWith('.narrow.png');
+    const px = parseFloat(narrow ? i.dataset.narrowTextPx : i.dataset.textPx);
+    return {figure: i.dataset.figure || null, src: i.currentSrc.split('/').slice(-1)[0], narrow, alt: i.alt,
+            width: r.width, height: r.height, natural: i.naturalWidth, text: r.width / i.naturalWidth * px};
+  });
+}"""
+
+
+def _figure_count(lang: str, slug: str) -> int:
+    """How many figure images the page's source (the Chinese twin on /zh/) includes."""
+    rel = (slug.rstrip("/") or "index") + (".zh.md" if lang == "zh" else ".md")
+    src = ts.DOCS / rel
+    if not src.exists():
+        src = ts.DOCS / (slug.rstrip("/") + "/index.md")
+    return src.read_text(encoding="utf-8").count(FIGURE_REF) if src.exists() else 0
+
+
+FIGURE_PAGES = [(lang, slug) for lang, slug in PAGES if _figure_count(lang, slug)]
+
+
+@pytest.mark.parametrize("lang,slug", FIGURE_PAGES, ids=[f"{lang}:/{slug}" for lang, slug in FIGURE_PAGES])
+def test_figures_are_legible_on_a_phone(visit, lang, slug):
+    """At 1280 px every figure is its wide PNG; at 390 px its narrow one, whose smallest text
+    (recorded in pixels of the PNG when it was drawn) comes out at least 9 CSS px on screen."""
+    v = visit(lang)
+    page = v.goto(("zh/" if lang == "zh" else "") + slug)
+    laptop = page.evaluate(FIGURES_JS)
+    assert len(laptop) == _figure_count(lang, slug), f"/{lang}/{slug}: {len(laptop)} figures shown: {laptop}"
+    problems = [f"{f['src']} has no phone layout (no <picture>)" for f in laptop if not f["figure"]]
+    problems += [f"{f['src']} at 1280 px: expected the wide PNG" for f in laptop if f["narrow"]]
+    page.set_viewport_size({"width": 390, "height": 844})
+    phone = page.evaluate(FIGURES_JS)
+    for f in phone:
+        print(f"{lang} {slug} {f['figure']}: {f['src']} {f['width']:.0f}x{f['height']:.0f} text {f['text']:.1f} CSS px")
+        if not f["narrow"]:
+            problems.append(f"{f['src']} at 390 px: expected the narrow PNG")
+        elif f["text"] < MIN_TEXT_CSS_PX:
+            problems.append(f"{f['figure']}: smallest text {f['text']:.1f} CSS px at 390 px (< {MIN_TEXT_CSS_PX})")
+        if lang == "zh" and not any("\u4e00" <= c <= "\u9fff" for c in f["alt"]):
+            problems.append(f"{f['figure']}: alt text not in Chinese: {f['alt']!r}")
+    assert not problems, f"/{lang}/{slug}:\n  - " + "\n  - ".join(problems)
+    assert not v.errors and not v.external, (v.errors, v.external)
+
+
+LIGHTBOX_JS = r"""async () => {
+  for (let k = 0; k < 200; k++) {
+    const img = document.querySelector('.gslide.current .gslide-image img');
+    if (img && img.complete && img.naturalWidth > 0) {
+      await new Promise(r => setTimeout(r, 600));  // the opening animation
+      const r = img.getBoundingClientRect();
+      return {src: img.currentSrc.split('/').slice(-1)[0], width: r.width, height: r.height, natural: img.naturalWidth};
+    }
+    await new Promise(r => setTimeout(r, 50));
+  }
+  return null;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("lang", LANGS)
+def test_lightbox_opens_the_layout_shown(visit, lang, width):
+    """Tapping a figure on a phone opens its narrow PNG, legible (not the wide one squeezed into a
+    390 x 101 box); on a laptop the full-resolution wide PNG, which a click zooms to its natural size."""
+    v = visit(lang)
+    page = v.goto(("zh/" if lang == "zh" else "") + "flow-matching/")
+    page.set_viewport_size({"width": width, "height": 844 if width == 390 else 900})
+    page.wait_for_timeout(200)
+    link = page.locator('a.glightbox:has(img[data-figure="fm_velocity_field"])')
+    link.scroll_into_view_if_needed()
+    link.click()
+    shown = page.evaluate(LIGHTBOX_JS)
+    assert shown, "the lightbox did not open"
+    img = page.locator("img[data-figure=fm_velocity_field]")
+    px = float(img.get_attribute("data-narrow-text-px" if width == 390 else "data-text-px"))
+    text = shown["width"] / shown["natural"] * px
+    print(f"{lang} lightbox at {width} px: {shown} text {text:.1f} CSS px")
+    if width == 390:
+        assert shown["src"] == "fm_velocity_field.narrow.png", shown
+        assert text >= MIN_TEXT_CSS_PX and shown["height"] > 400, (shown, text)
+    else:
+        assert shown["src"] == "fm_velocity_field.png", shown
+        page.locator(".gslide.current .gslide-image img").click()
+        page.wait_for_timeout(500)
+        zoomed = page.evaluate(LIGHTBOX_JS)
+        assert page.locator(".gslide.current.zoomed").count() == 1, "a click does not zoom the figure"
+        assert abs(zoomed["width"] - zoomed["natural"]) < 2, f"zoomed to {zoomed}, not to the full resolution"
+    assert not v.errors and not v.external, (v.errors, v.external)
