@@ -515,6 +515,7 @@ def test_embed_snippets_work_from_another_origin(browser, built_site, site_url, 
         other.shutdown()
         other.server_close()
 
+
 # figures on a phone (docs/hooks/figures.py, sitebuild/figures/style.py)
 # ---------------------------------------------------------------------------------------------
 MIN_TEXT_CSS_PX = 9.0  # the smallest text of a figure, on screen
