@@ -18,12 +18,11 @@ from pathlib import Path
 from sitebuild import strings
 from sitebuild.models import activation, comparison
 from sitebuild.registry import target
-from sitebuild.tables._common import write_langs
+from sitebuild.tables._common import DEPTH_MODELS, model_meta, write_langs
 from sitebuild.tables.verdicts import clearly_below, max_nfe, mean, verdicts
 
 TEXT = Path(__file__).with_name("strings") / "findings.toml"
 NAMES = {"en": {"realnvp": "RealNVP", "nsf": "NSF", "fm": "flow matching"}, "zh": comparison.LABELS["zh"]}
-DEPTH_MODELS = tuple(f"model:realnvp-moons-depth-{n}" for n in (1, 2, 4)) + ("model:realnvp-moons",)
 SCALE_MODELS = ("model:scale-tanh", "model:scale-exp")
 NFE_TOLERANCE = 0.10  # "converged": within 10 % of the energy distance with dopri5 at tol 1e-5
 
@@ -238,10 +237,7 @@ def _load_inputs(ctx) -> dict:
     elu = [
         row for d in activation.DATASETS for row in json.loads(ctx.dep(activation.activation_target(d))[0].read_text())
     ]
-    depth = []
-    for name in DEPTH_MODELS:
-        saved = checkpoints.read(ctx.dep(name)[0])
-        depth.append({**saved["meta"], "layers": saved["kwargs"]["layers"]})
+    depth = [model_meta(ctx, name) for name in DEPTH_MODELS]
     scale = {name.rsplit("-", 1)[1]: checkpoints.read(ctx.dep(name)[0])["meta"] for name in SCALE_MODELS}
     return facts(results, elu, depth, scale)
 

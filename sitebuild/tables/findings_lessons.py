@@ -17,10 +17,9 @@ from explainer import checkpoints
 from sitebuild import strings
 from sitebuild.models.digits import MODEL_NAMES, seed_checkpoints
 from sitebuild.registry import target
-from sitebuild.tables._common import write_langs
+from sitebuild.tables._common import DEPTH_MODELS, model_meta, write_langs
 
 TEXT = Path(__file__).with_name("strings") / "findings_lessons.toml"
-DEPTH_MODELS = tuple(f"model:realnvp-moons-depth-{n}" for n in (1, 2, 4)) + ("model:realnvp-moons",)
 SAME_MASK = "model:realnvp-moons-same-mask"
 SAME_TOLERANCE = 0.02  # nats: "no better than one layer"
 
@@ -127,14 +126,9 @@ def render_images(f: dict, lang: str) -> str:
     )
 
 
-def _meta(ctx, name: str) -> dict:
-    saved = checkpoints.read(ctx.dep(name)[0])
-    return {**saved["meta"], "layers": saved["kwargs"]["layers"]}
-
-
 @target("table:findings_depth", "table", depends=(*DEPTH_MODELS, SAME_MASK))
 def build_findings_depth(ctx) -> list[Path]:
-    f = depth_facts([_meta(ctx, name) for name in DEPTH_MODELS], _meta(ctx, SAME_MASK))
+    f = depth_facts([model_meta(ctx, name) for name in DEPTH_MODELS], model_meta(ctx, SAME_MASK))
     return write_langs(ctx, "findings_depth", lambda lang: render_depth(f, lang))
 
 
