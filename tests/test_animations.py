@@ -39,6 +39,10 @@ from sitebuild.media import (
     pages,
     player,
     scenes,
+    slide_cut,
+    slide_deck,
+    slide_layout,
+    slide_targets,
     targets,
     templates,
 )
@@ -615,10 +619,19 @@ def test_pages_use_every_template_and_stay_offline(tmp_path):
         gallery = pages.gallery_markdown(tmp_path, "en", pages.GALLERY_BASE["en"], pages.site_base(""))
         lesson = lessons.lesson_markdown(tmp_path, "masks", "zh")
         links = pages.deck_downloads("zh", media(tmp_path, "masks", "zh") / "masks.mp4")
+        slides = slide_deck.deck_page("zh", "t", slide_cut.sections(record), reveal="reveal/", size=(854, 480),
+                                      author="a", credit="c")  # fmt: skip
+        for scene in SCENES:  # stand-ins for the slides' downloads, which the list measures
+            for kind in slide_layout.FORMATS:
+                folder = slide_layout.slides_dir(tmp_path, scene, "zh")
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / slide_layout.file_name(scene, "zh", kind)).write_bytes(b"x" * 2000)
+        slide_list = slide_targets.downloads_markdown(tmp_path, "zh")
     used = {Path(p) for p in read}
     assert set(templates.TEMPLATES.iterdir()) <= used, "a template file nobody uses"
     assert pages.UI_TABLE in used
-    for page in (player_page, deck):
+    assert "$" not in slide_list and slide_list.count("2 kB") == 3 * len(SCENES)
+    for page in (player_page, deck, slides):
         assert "$" not in page.replace("${", ""), "a placeholder was left unfilled"
         assert not EXTERNAL.search(page) and "http://" not in page
         assert page.startswith("<!doctype html>") and page.endswith("</html>\n")
