@@ -218,3 +218,58 @@ def test_divergence_vmap_matches_the_backward_loop():
     assert torch.allclose(v_loop, v_vmap) and torch.allclose(div_loop, div_vmap, atol=1e-12)
     with pytest.raises(ValueError, match="one time for the batch"):
         divergence_vmap(v, x, torch.full((20,), 0.3, dtype=F64))
+
+
+# --- the measurements' tables and sentences (synthetic rows: no training) --------------------------
+
+
+def synthetic_rows(one_step: float = 9e-3) -> list[dict]:
+    from sitebuild.models import fm_depth
+
+    rows = []
+    for v_i, variant in enumerate(fm_depth.VARIANTS):
+        for d in fm_depth.DATASETS:
+            for seed in fm_depth.SEEDS:
+                sweep = [
+                    {"solver": s, "nfe": n, "energy": (one_step if variant == "reflow2" and n == 1 else 0.1 / n) + 1e-3}
+                    for s in fm_depth.SOLVERS
+                    for n in fm_depth.NFE
+                    if s == "euler" or n % 2 == 0
+                ]
+                rows.append(
+                    {
+                        "variant": variant,
+                        "dataset": d,
+                        "seed": seed,
+                        "sweep": sweep,
+                        "converged": 2e-3,
+                        "straightness": 1.0 / (1 + v_i) + 0.01 * seed,
+                        "ms_per_step": 2.0 + v_i,
+                        "train_seconds": 10.0,
+                        "total_seconds": 10.0 * (1 + v_i),
+                    }
+                )
+    return rows
+
+
+def test_fm_depth_tables_and_findings_follow_the_rows():
+    import re
+
+    from sitebuild.tables import fm_depth as table
+
+    s = table.summarise(synthetic_rows())
+    assert s["independent", "moons"]["S"] == pytest.approx(1.01)  # mean over seeds 0, 1, 2
+    # goal: reflow2 at NFE 1 = 10e-3 against independent at NFE 20 = 6e-3: 1.67x, reached
+    g = table.goal(s)
+    assert g["ratio"] == pytest.approx(10e-3 / 6e-3) and g["reached"]
+    assert not table.goal(table.summarise(synthetic_rows(one_step=20e-3)))["reached"]
+    for lang in ("en", "zh"):
+        text = table.render_findings(s, lang)
+        assert f"{g['ratio']:.2f}" in text and "{" not in text
+        euler = table.render_euler(s, lang)
+        assert euler.count("\n|") == 1 + 4 * 3  # separator + one row per (dataset, variant)
+        assert "1.010" in euler  # independent CFM's straightness on moons
+    numbers = [re.findall(r"\d+\.\d+", table.render_findings(s, lang)) for lang in ("en", "zh")]
+    assert sorted(numbers[0]) == sorted(numbers[1]), "the two languages quote the same numbers"
+    missed = table.render_findings(table.summarise(synthetic_rows(one_step=20e-3)), "en")
+    assert "not within" in missed
