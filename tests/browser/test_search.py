@@ -50,6 +50,8 @@ SUITE = [
     ("en", "dequantization", "images/"),
     ("en", "Jacobian", "change-of-variables/"),
     ("en", "flow matching", "flow-matching/"),
+    ("en", "rectified flow", "flow-matching-in-depth/"),
+    ("zh", "整流流", "flow-matching-in-depth/"),
     ("en", "coupling layer", "coupling-layers/"),
     ("en", "masking", "masking/"),
     ("en", "checkerboard", "masking/"),
