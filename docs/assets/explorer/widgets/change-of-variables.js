@@ -204,7 +204,7 @@
       logpx: "log <i>p<sub>X</sub></i>(<i>x</i>) = log <i>p<sub>Z</sub></i>(<i>z</i>) + log |det <i>J</i>|",
       legendSquare: "square and its image",
       legendLinear: "first-order image (J times the square)",
-      help: "Drag in the left panel or use the arrow keys. p_Z = N(0, I): circles at |z| = 1, 2, 3.",
+      help: "Drag in the left panel or use the arrow keys. Dashed circles: |<i>z</i>| = 1, 2, 3 under <i>p<sub>Z</sub></i> = N(0, <i>I</i>).",
     },
     zh: {
       map: "映射",
@@ -231,7 +231,7 @@
       logpx: "log <i>p<sub>X</sub></i>(<i>x</i>) = log <i>p<sub>Z</sub></i>(<i>z</i>) + log |det <i>J</i>|",
       legendSquare: "正方形及其像",
       legendLinear: "一阶近似的像（J 乘以正方形）",
-      help: "在左图中拖动，或用方向键移动。p_Z = N(0, I)：圆圈为 |z| = 1, 2, 3。",
+      help: "在左图中拖动，或用方向键移动。虚线圆为 <i>p<sub>Z</sub></i> = N(0, <i>I</i>) 下的 |<i>z</i>| = 1, 2, 3。",
     },
   };
 
@@ -319,8 +319,8 @@
     root.classList.add("xp-cov");
 
     // controls
-    var controls = htmlEl("div", { class: "xp-controls" }, root);
-    var mapLabel = htmlEl("label", {}, controls);
+    var controls = htmlEl("div", { class: "explorer__controls xp-controls" }, root);
+    var mapLabel = htmlEl("label", { class: "xp-map-label" }, controls);
     htmlEl("span", {}, mapLabel, T.map + " ");
     var select = htmlEl("select", { class: "xp-map" }, mapLabel);
     MAP_NAMES.forEach(function (name) {
@@ -331,12 +331,12 @@
     var side = htmlEl("input", { type: "range", min: "0.05", max: "1", step: "0.05", class: "xp-eps" }, sideLabel);
     side.value = String(state.eps);
     var sideOut = htmlEl("output", { class: "xp-eps-value" }, sideLabel);
-    var reset = htmlEl("button", { type: "button", class: "xp-reset md-button" }, controls, T.reset);
+    var reset = htmlEl("button", { type: "button", class: "xp-reset" }, controls, T.reset);
 
     // the two panels
-    var panels = htmlEl("div", { class: "xp-panels" }, root);
+    var panels = htmlEl("div", { class: "explorer__panels xp-panels" }, root);
     function panel(title, cls) {
-      var fig = htmlEl("figure", { class: "xp-panel " + cls }, panels);
+      var fig = htmlEl("figure", { class: "explorer__panel xp-panel " + cls }, panels);
       var svg = svgEl("svg", { viewBox: "0 0 " + SIZE + " " + SIZE, class: "xp-svg" }, fig);
       htmlEl("figcaption", {}, fig, title);
       return svg;
@@ -377,7 +377,7 @@
     htmlEl("span", {}, legend, T.legendLinear);
 
     // the readout
-    var readout = htmlEl("dl", { class: "xp-readout", id: uid + "-readout" }, root);
+    var readout = htmlEl("dl", { class: "explorer__readout xp-readout", id: uid + "-readout" }, root);
     function row(label, cls) {
       htmlEl("dt", {}, readout).innerHTML = label; // the labels above: constants with <i>, <sub>
       return htmlEl("dd", { class: cls }, readout);
@@ -397,7 +397,7 @@
     var rlpz = row(T.logpz, "xp-logpz");
     var rlpx = row(T.logpx, "xp-logpx");
     rlpx.setAttribute("aria-live", "polite");
-    htmlEl("p", { class: "xp-help" }, root, T.help);
+    htmlEl("p", { class: "xp-help" }, root).innerHTML = T.help; // a constant above
 
     function drawGrid() {
       var map = MAPS[state.map];
@@ -462,7 +462,8 @@
       rlogdet.textContent = fmt(logdet);
       rsq.textContent = fmt(eps * eps);
       rimg.textContent = fmt(imageArea);
-      rratio.textContent = fmt(imageArea / (eps * eps)) + " (" + T.ratioNote + ")";
+      rratio.textContent = fmt(imageArea / (eps * eps)) + " ";
+      htmlEl("span", { class: "xp-note" }, rratio, "(" + T.ratioNote + ")");
       rlpz.textContent = fmt(lpz);
       rlpx.textContent = fmt(lpz + logdet);
       sideOut.textContent = fmt(eps, 2);

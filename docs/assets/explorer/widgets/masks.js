@@ -192,7 +192,7 @@
       legendPass: "pass-through part <i>x</i><sub>A</sub> (mask true)",
       legendTransformed: "transformed part <i>x</i><sub>B</sub> (mask false)",
       gridLabel: "The 8 × 8 digit. Arrow keys move between pixels.",
-      missing: "The digits could not be loaded (" + DIGITS_SCRIPT + "): build the site with the pipeline first.",
+      missing: "the digits could not be loaded from " + DIGITS_SCRIPT + ": build the site with the pipeline first",
       explain: function (s) {
         var parity = s.r + s.q;
         var out =
@@ -229,7 +229,7 @@
       legendPass: "直通部分 <i>x</i><sub>A</sub>（掩码为 true）",
       legendTransformed: "被变换部分 <i>x</i><sub>B</sub>（掩码为 false）",
       gridLabel: "8 × 8 的数字图像。用方向键在像素之间移动。",
-      missing: "未能加载数字图像（" + DIGITS_SCRIPT + "）：请先用流水线构建网站。",
+      missing: "未能从 " + DIGITS_SCRIPT + " 加载数字图像：请先用流水线构建网站",
       explain: function (s) {
         var parity = s.r + s.q;
         var out =
@@ -313,7 +313,7 @@
       var W = images[0][0].length;
 
       // controls: the digit, the mask, flip
-      var controls = htmlEl("div", { class: "xp-controls" }, root);
+      var controls = htmlEl("div", { class: "explorer__controls xp-controls" }, root);
       var pick = htmlEl("div", { class: "xp-digits", role: "group", "aria-label": T.digit }, controls);
       htmlEl("span", { class: "xp-control-name" }, pick, T.digit + " ");
       var thumbs = images.map(function (img, n) {
@@ -492,7 +492,7 @@
     }
 
     var have = window.explorerData && window.explorerData.digits;
-    var loading = have ? Promise.resolve() : ctx.loadScript(ctx.root + DIGITS_SCRIPT);
+    var loading = have ? Promise.resolve() : ctx.loadScript(DIGITS_SCRIPT);
     return loading.then(
       function () {
         var digits = window.explorerData && window.explorerData.digits;
@@ -501,8 +501,7 @@
         return api;
       },
       function (error) {
-        htmlEl("p", { class: "xp-error" }, root, T.missing);
-        throw error;
+        throw new Error(T.missing + " (" + error.message + ")"); // the bootstrap shows it on the page
       }
     );
   }
