@@ -58,17 +58,37 @@
       var layer = this.layers[l], W = layer.weight, b = layer.bias, nin = layer.in, nout = layer.out;
       var out = buffer(this, l % 2 ? "odd" : "even", n * nout);
       if (l === last) out = buffer(this, "out", n * nout);
-      for (var i = 0; i < n; i++) {
-        var row = i * nin, o = i * nout;
+      var i = 0;
+      // four points at a time: each row of W is read once for all four (the same sums, in the same order)
+      for (; i + 3 < n; i += 4) {
+        var r0 = i * nin, r1 = r0 + nin, r2 = r1 + nin, r3 = r2 + nin, o0 = i * nout;
         for (var j = 0; j < nout; j++) {
-          var w = j * nin, a = b[j], k = 0;
-          // a = b_j + Σ_k W_jk h_k, four terms at a time
-          for (; k + 3 < nin; k += 4) {
-            a += W[w + k] * h[row + k] + W[w + k + 1] * h[row + k + 1] + W[w + k + 2] * h[row + k + 2] + W[w + k + 3] * h[row + k + 3];
+          var w = j * nin, a0 = b[j], a1 = a0, a2 = a0, a3 = a0;
+          for (var k = 0; k < nin; k++) {
+            var wk = W[w + k];
+            a0 += wk * h[r0 + k];
+            a1 += wk * h[r1 + k];
+            a2 += wk * h[r2 + k];
+            a3 += wk * h[r3 + k];
           }
-          for (; k < nin; k++) a += W[w + k] * h[row + k];
+          if (l < last) {
+            if (relu) { a0 = a0 > 0 ? a0 : 0; a1 = a1 > 0 ? a1 : 0; a2 = a2 > 0 ? a2 : 0; a3 = a3 > 0 ? a3 : 0; }
+            else if (silu) { a0 = a0 / (1 + Math.exp(-a0)); a1 = a1 / (1 + Math.exp(-a1)); a2 = a2 / (1 + Math.exp(-a2)); a3 = a3 / (1 + Math.exp(-a3)); }
+            else { a0 = Math.tanh(a0); a1 = Math.tanh(a1); a2 = Math.tanh(a2); a3 = Math.tanh(a3); }
+          }
+          out[o0 + j] = a0;
+          out[o0 + nout + j] = a1;
+          out[o0 + 2 * nout + j] = a2;
+          out[o0 + 3 * nout + j] = a3;
+        }
+      }
+      for (; i < n; i++) {
+        var row = i * nin, o = i * nout;
+        for (var jj = 0; jj < nout; jj++) {
+          var ww = jj * nin, a = b[jj];
+          for (var kk = 0; kk < nin; kk++) a += W[ww + kk] * h[row + kk]; // a = b_j + Σ_k W_jk h_k
           if (l < last) a = relu ? (a > 0 ? a : 0) : silu ? a / (1 + Math.exp(-a)) : Math.tanh(a);
-          out[o + j] = a;
+          out[o + jj] = a;
         }
       }
       h = out;
