@@ -133,3 +133,91 @@ def test_flow_matching_explorer_keyboard_and_phone(browser, site_url):  # noqa: 
         check_page(visit, page)
     finally:
         visit.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# coupling layers and density: the trained RealNVP and its same-mask twin
+# ---------------------------------------------------------------------------------------------
+FLOW_LABELS = {"en": ("Masks", "running log|det J|", "log p(x)"), "zh": ("掩码", "累计 log|det J|", "log p(x)")}
+
+
+def check_flow(page, name: str, models) -> None:
+    """``forward``/``logProb`` (and ``inverse`` where the widget has it) of explorer ``name``
+    against the PyTorch flows, both models."""
+    x = torch.tensor(POINTS)
+    for model_name in models:
+        page.evaluate("([w, m]) => window.explorers[w].use(m)", [name, model_name])
+        flow = model(model_name)
+        with torch.no_grad():
+            z, logabsdet = flow.forward(x)
+            log_p = flow.log_prob(x)
+            back, _ = flow.inverse(z)
+        js = page.evaluate("([w, p]) => window.explorers[w].logProb(p)", [name, POINTS])
+        assert max_difference(js, log_p) <= TOLERANCE, (name, model_name, "logProb")
+        if name == "coupling":
+            js = page.evaluate("p => window.explorers.coupling.forward(p)", POINTS)
+            assert max_difference(js["z"], z) <= TOLERANCE, (model_name, "z")
+            assert max_difference(js["logabsdet"], logabsdet) <= TOLERANCE, (model_name, "logabsdet")
+            js = page.evaluate("z => window.explorers.coupling.inverse(z)", z.tolist())
+            assert max_difference(js, back) <= TOLERANCE, (model_name, "inverse")
+            # the table: s, t and the running log-det of each layer, as the layers compute them
+            rows = page.evaluate("p => window.explorers.coupling.layers(p)", POINTS[1])
+            _, _, steps = flow.forward(x[1:2], return_intermediates=True)
+            running = 0.0
+            for layer, h, row in zip(flow.layers, steps[:-1], rows):
+                s, t = layer.scale_and_shift(h)
+                running += s.sum().item()
+                assert abs(row["s"] - s.item()) <= TOLERANCE and abs(row["t"] - t.item()) <= TOLERANCE
+                assert abs(row["logabsdet"] - running) <= TOLERANCE
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_coupling_explorer_matches_pytorch(browser, site_url, lang):  # noqa: F811
+    visit, page, widget = open_widget(browser, site_url, lang, "coupling-layers", "coupling")
+    try:
+        text = widget.inner_text()
+        for label in FLOW_LABELS[lang]:
+            assert label in text, f"{label!r} missing from the {lang} widget"
+        models = ["realnvp-moons", "realnvp-moons-same-mask"] if lang == "en" else ["realnvp-moons"]
+        check_flow(page, "coupling", models)
+        # the shown log p(x) is the model's at the shown point; arrows move the point
+        page.evaluate("() => window.explorers.coupling.use('realnvp-moons')")
+        canvas = widget.locator("canvas")
+        canvas.focus()
+        before = float(widget.get_attribute("data-log-prob"))
+        page.keyboard.press("ArrowRight")
+        after = float(widget.get_attribute("data-log-prob"))
+        assert after != before, "the arrow key did not move the point"
+        check_page(visit, page)
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_density_explorer_matches_pytorch(browser, site_url, lang):  # noqa: F811
+    visit, page, widget = open_widget(browser, site_url, lang, "alternating-and-permutations", "density")
+    try:
+        models = ["realnvp-moons", "realnvp-moons-same-mask"] if lang == "en" else ["realnvp-moons"]
+        check_flow(page, "density", models)
+        # the true density beside it is the data's (at grid nodes, where it was computed)
+        nodes = [[-4.0, 2.5], [0.0, 0.0], [1.0, -0.5]]
+        js = page.evaluate("p => window.explorers.density.trueLogProb(p)", nodes)
+        truth = datasets.log_prob("moons", torch.tensor(nodes, dtype=torch.float64)).clamp(min=-1e30)
+        assert max_difference(js, truth) <= TOLERANCE * max(1.0, truth.abs().max().item())
+        page.wait_for_function("() => document.querySelector('[data-explorer=density]').dataset.complete === '1'")
+        check_page(visit, page)
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", ["flow-matching", "coupling", "density"])
+def test_standalone_page_fills_the_window(browser, site_url, lang, name):  # noqa: F811
+    visit, page, widget = open_widget(browser, site_url, lang, f"explore/{name}", name)
+    try:
+        box = widget.bounding_box()
+        viewport = page.viewport_size
+        assert box["width"] >= 0.9 * viewport["width"] - 40, f"the {name} explorer is {box['width']} px wide"
+        check_page(visit, page)
+    finally:
+        visit.close()

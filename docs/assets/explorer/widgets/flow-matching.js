@@ -120,22 +120,38 @@
           state.reference = entry;
           modelSelect.value = model;
           api.model = model;
-          recompute();
+          return recompute();
         });
       }
 
+      // Solve again, one solver step per task so the page stays responsive while it works; a newer
+      // request (the reader changed something meanwhile) abandons this one.
+      var job = 0;
       function recompute() {
+        var mine = ++job, start = performance.now(), field = state.field, method = state.method, steps = state.steps;
+        var v = function (x, t) { return field.evaluate(x, PARTICLES, t); };
+        var times = [], xs = [x0];
+        for (var n = 0; n < steps; n++) times.push(n / steps);
+        times.push(1);
         readout.textContent = L.computing;
-        var start = performance.now();
-        var field = state.field;
-        solution = core.solvers.solve(function (x, t) { return field.evaluate(x, PARTICLES, t); }, x0, state.method, state.steps, 0, 1);
-        var ref = state.reference;
-        solution.energy = core.metrics.energyDistance(solution.x, PARTICLES, ref.reference, ref.n, ref.referenceSelf);
-        draw();
-        solution.ms = performance.now() - start;
-        element.dataset.solves = String((+element.dataset.solves || 0) + 1);
-        element.dataset.solveMs = solution.ms.toFixed(1);
-        showReadout();
+        return new Promise(function (done) {
+          function next() {
+            if (mine !== job) return done(false);
+            var k = xs.length - 1;
+            xs.push(core.solvers.step(method, v, xs[k], times[k], times[k + 1] - times[k]));
+            if (xs.length <= steps) return setTimeout(next, 0);
+            var ref = state.reference;
+            solution = { x: xs[steps], xs: xs, times: times, nfe: core.solvers.STAGES[method] * steps };
+            solution.energy = core.metrics.energyDistance(solution.x, PARTICLES, ref.reference, ref.n, ref.referenceSelf);
+            draw();
+            solution.ms = performance.now() - start;
+            element.dataset.solves = String((+element.dataset.solves || 0) + 1);
+            element.dataset.solveMs = solution.ms.toFixed(1);
+            showReadout();
+            done(true);
+          }
+          next();
+        });
       }
 
       function showReadout() {
@@ -203,23 +219,18 @@
         if (!frame) frame = requestAnimationFrame(function () { frame = 0; draw(); });
       }
       timeInput.addEventListener("input", function () { setTime(+timeInput.value); });
-      methodSelect.addEventListener("change", function () { state.method = methodSelect.value; later(recompute); });
+      methodSelect.addEventListener("change", function () { state.method = methodSelect.value; recompute(); });
       stepsInput.addEventListener("change", function () {
         var n = Math.round(+stepsInput.value);
         if (!(n >= 1)) n = 1;
         if (n > 100) n = 100;
         stepsInput.value = String(n);
         state.steps = n;
-        later(recompute);
+        recompute();
       });
       pathsBox.addEventListener("change", function () { state.paths = pathsBox.checked; draw(); });
       modelSelect.addEventListener("change", function () { use(modelSelect.value); });
 
-      // Let the "computing…" note show before the work starts.
-      function later(fn) {
-        readout.textContent = L.computing;
-        setTimeout(fn, 20);
-      }
 
       // Play: t runs from 0 to 1 in 3 s. With reduced motion, no animation: t jumps to 1.
       var playing = 0;
