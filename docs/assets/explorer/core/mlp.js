@@ -49,8 +49,62 @@
   }
 
   // out = net(u) for n inputs: u is a Float64Array of n × inFeatures; returns n × outFeatures
-  // (a buffer owned by the network: copy it if you keep it past the next call).
+  // (a buffer owned by the network: copy it if you keep it past the next call). With WebAssembly
+  // SIMD (core/simd.js) the products run there, in float32 like PyTorch; else in JavaScript below.
   MLP.prototype.forward = function (u, n) {
+    if (this.simd !== false && core.simd && core.simd.available) {
+      if (!this.simd || this.simd.capacity < n) this.simd = simdWorkspace(this, n);
+      if (this.simd) return simdForward(this, u, n);
+    }
+    return this.forwardJS(u, n);
+  };
+
+  // The weights in WebAssembly memory, layer after layer (the first layer's inputs padded with
+  // zeros to a multiple of 4), then room for n inputs and each layer's n outputs.
+  function simdWorkspace(self, n) {
+    var layers = self.layers, floats = 0, plan = [];
+    for (var l = 0; l < layers.length; l++) {
+      var nin = l === 0 ? Math.ceil(layers[0].in / 4) * 4 : layers[l].in;
+      if (nin % 4) { self.simd = false; return null; } // a hidden width not a multiple of 4: JavaScript
+      plan.push({ W: floats, b: floats + layers[l].out * nin, nin: nin, nout: layers[l].out });
+      floats += layers[l].out * nin + layers[l].out;
+    }
+    plan[0].input = floats;
+    floats += n * plan[0].nin;
+    plan.forEach(function (p) { p.output = floats; floats += n * p.nout; });
+    var space = core.simd.instance(4 * floats), f32 = new Float32Array(space.memory.buffer);
+    plan.forEach(function (p, l) {
+      var layer = layers[l];
+      for (var j = 0; j < p.nout; j++) {
+        for (var k = 0; k < layer.in; k++) f32[p.W + j * p.nin + k] = layer.weight[j * layer.in + k];
+        f32[p.b + j] = layer.bias[j];
+      }
+    });
+    return { dense: space.dense, f32: f32, plan: plan, capacity: n };
+  }
+
+  function simdForward(self, u, n) {
+    var ws = self.simd, f32 = ws.f32, plan = ws.plan, first = plan[0], d = self.inFeatures, i, k;
+    for (i = 0; i < n; i++) for (k = 0; k < d; k++) f32[first.input + i * first.nin + k] = u[i * d + k];
+    var input = first.input, last = plan.length - 1, act = self.act;
+    for (var l = 0; l <= last; l++) {
+      var p = plan[l];
+      ws.dense(4 * p.W, 4 * p.b, 4 * input, 4 * p.output, n, p.nin, p.nout);
+      if (l < last) {
+        var end = p.output + n * p.nout;
+        if (act === "relu") for (i = p.output; i < end; i++) { if (f32[i] < 0) f32[i] = 0; }
+        else if (act === "silu") for (i = p.output; i < end; i++) f32[i] = f32[i] / (1 + Math.exp(-f32[i]));
+        else for (i = p.output; i < end; i++) f32[i] = Math.tanh(f32[i]);
+      }
+      input = p.output;
+    }
+    var out = buffer(self, "out", n * self.outFeatures), o = plan[last].output;
+    for (i = 0; i < n * self.outFeatures; i++) out[i] = f32[o + i];
+    return out;
+  }
+
+  // The same map in plain JavaScript (float64), four points at a time.
+  MLP.prototype.forwardJS = function (u, n) {
     var h = u;
     var last = this.layers.length - 1;
     var relu = this.act === "relu", silu = this.act === "silu";

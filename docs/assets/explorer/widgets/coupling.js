@@ -15,7 +15,7 @@
 (function () {
   "use strict";
   var NAME = "coupling";
-  var CORE = ["core/weights.js", "core/mlp.js", "core/points.js", "core/coupling.js", "core/view.js"];
+  var CORE = ["core/simd.js", "core/weights.js", "core/mlp.js", "core/points.js", "core/coupling.js", "core/view.js"];
   var MODELS = ["realnvp-moons", "realnvp-moons-same-mask"];
   var WINDOW = { x: [-4, 4], y: [-3, 3] };
   var START = [0.8, 0.6];

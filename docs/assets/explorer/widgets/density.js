@@ -13,7 +13,7 @@
 (function () {
   "use strict";
   var NAME = "density";
-  var CORE = ["core/weights.js", "core/mlp.js", "core/points.js", "core/coupling.js", "core/view.js"];
+  var CORE = ["core/simd.js", "core/weights.js", "core/mlp.js", "core/points.js", "core/coupling.js", "core/view.js"];
   var MODELS = ["realnvp-moons", "realnvp-moons-same-mask"];
   var FLOOR = -8; // the colour scale's lowest log-density (anything lower is drawn as this)
   // viridis at five stops (dark = low density, yellow = high), interpolated linearly

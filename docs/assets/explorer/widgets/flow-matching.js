@@ -14,7 +14,7 @@
 (function () {
   "use strict";
   var NAME = "flow-matching";
-  var CORE = ["core/weights.js", "core/mlp.js", "core/points.js", "core/velocity.js", "core/solvers.js", "core/metrics.js", "core/view.js"];
+  var CORE = ["core/simd.js", "core/weights.js", "core/mlp.js", "core/points.js", "core/velocity.js", "core/solvers.js", "core/metrics.js", "core/view.js"];
   var MODELS = ["fm-moons", "fm-8gaussians"];
   var WINDOW = { x: [-4, 4], y: [-4, 4] };
   var PARTICLES = 1000;
@@ -199,7 +199,7 @@
         }
         var x = stateAt(state.t);
         c.fillStyle = colours.primary;
-        var r = plot.width < 400 ? 1.5 : 2;
+        var r = plot.width < 400 ? 1 : 1.4;
         for (i = 0; i < PARTICLES; i++) {
           p = plot.px(x[2 * i], x[2 * i + 1]);
           c.fillRect(p[0] - r, p[1] - r, 2 * r, 2 * r);
