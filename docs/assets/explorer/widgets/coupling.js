@@ -74,7 +74,7 @@
       var plot = new view.Plot(element, WINDOW, L.canvas);
       plot.canvas.tabIndex = 0;
       element.appendChild(el("p", { class: "explorer__caption", text: L.hint + " " + L.latent }));
-      var table = el("div", { class: "explorer__readout", "aria-live": "polite" });
+      var table = el("div", { class: "explorer__readout", "aria-live": "polite", tabindex: "0" });
       element.appendChild(table);
       var colours = view.colours(element);
 

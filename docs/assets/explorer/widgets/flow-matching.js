@@ -101,6 +101,7 @@
       // --- the model and the solve -------------------------------------------------------------
       function use(model) {
         if (MODELS.indexOf(model) < 0) return Promise.reject(new Error("unknown model '" + model + "'; choose " + MODELS.join(" or ")));
+        if (model === state.model && solution) return Promise.resolve(true); // already shown
         var ready = cache[model]
           ? Promise.resolve(cache[model])
           : core.weights.load(ctx, model).then(function (weights) {
