@@ -123,6 +123,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--site", type=Path, required=True, help="a built site (mkdocs build --site-dir ...)")
     parser.add_argument("--repeat", type=int, default=3, help="solves per method (the median is printed)")
+    parser.add_argument("--pages", nargs="*", default=list(PAGES), help=f"pages to measure (default: {list(PAGES)})")
+    parser.add_argument("--langs", nargs="*", default=["en", "zh"], help="languages (default: en zh)")
     args = parser.parse_args()
     if not (args.site / "index.html").exists():
         raise SystemExit(f"{args.site} holds no built site (no index.html): run mkdocs build --site-dir {args.site}")
@@ -132,8 +134,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average before: {os.getloadavg()}")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        for lang_prefix in ("", "zh/"):
-            for slug, names in PAGES.items():
+        for lang_prefix in ["" if lang == "en" else "zh/" for lang in args.langs]:
+            for slug in args.pages:
+                names = PAGES[slug]
                 page, sizes = open_page(browser, url + lang_prefix + slug, names)
                 explorer, scripts = report_sizes(sizes)
                 print(
