@@ -37,7 +37,7 @@ from sitebuild.registry import target
 
 FOLDER = "explorer"
 # The density explorer's window (the moons and most of their tails) and its grid of the true density.
-DENSITY = {"x": (-3.5, 3.5), "y": (-2.5, 2.5), "columns": 70, "rows": 50}
+DENSITY = {"x": (-4.0, 4.0), "y": (-2.5, 2.5), "columns": 80, "rows": 50}
 # Held-out points for the flow-matching explorer's energy distance (seed: not the training data's).
 REFERENCE = {"n": 1000, "seed": 20_000}
 
