@@ -415,7 +415,8 @@ def _structure(text: str) -> dict:
         ]
         + [len(re.findall(r"^#+ ", body, re.M))],
         "images": re.findall(r"!\[[^\]]*\]\(([^)\s]+)", body) + re.findall(r'(?:src|poster)="([^"]+)"', body),
-        "code": re.findall(r"```.*?```", body, re.S),
+        # code blocks are the same in both languages except their comments (`  # ...`)
+        "code": [re.sub(r"[ \t]+#[^\n]*", "", block) for block in re.findall(r"```.*?```", body, re.S)],
         "snippets": re.findall(r'--8<-- "([^"]+)"', body),
     }
 
