@@ -377,7 +377,7 @@
     htmlEl("span", {}, legend, T.legendLinear);
 
     // the readout
-    var readout = htmlEl("dl", { class: "explorer__readout xp-readout", id: uid + "-readout" }, root);
+    var readout = htmlEl("dl", { class: "explorer__readout xp-readout", id: uid + "-readout", tabindex: "0" }, root); // focusable: it scrolls on a phone
     function row(label, cls) {
       htmlEl("dt", {}, readout).innerHTML = label; // the labels above: constants with <i>, <sub>
       return htmlEl("dd", { class: cls }, readout);
