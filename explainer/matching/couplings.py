@@ -21,15 +21,7 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 
-
-def _check_pair(x_0: torch.Tensor, x_1: torch.Tensor) -> None:
-    for name, v in (("x_0", x_0), ("x_1", x_1)):
-        if not isinstance(v, torch.Tensor) or not v.is_floating_point():
-            raise TypeError(f"{name} must be a floating-point torch.Tensor")
-        if v.dim() < 2:
-            raise ValueError(f"{name} has shape {tuple(v.shape)}; expected (batch, dim, ...)")
-    if x_0.shape != x_1.shape:
-        raise ValueError(f"x_0 and x_1 must have the same shape, got {tuple(x_0.shape)} and {tuple(x_1.shape)}")
+from .._checks import check_pair
 
 
 def independent(x_0: torch.Tensor, x_1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -39,7 +31,7 @@ def independent(x_0: torch.Tensor, x_1: torch.Tensor) -> tuple[torch.Tensor, tor
     >>> independent(x_0, x_1)[1] is x_1
     True
     """
-    _check_pair(x_0, x_1)
+    check_pair(x_0, x_1)
     return x_0, x_1
 
 
@@ -51,7 +43,7 @@ def ot_permutation(x_0: torch.Tensor, x_1: torch.Tensor) -> torch.Tensor:
     >>> ot_permutation(x_0, x_1).tolist()          # in 1D: sorted to sorted
     [1, 2, 0]
     """
-    _check_pair(x_0, x_1)
+    check_pair(x_0, x_1)
     cost = torch.cdist(x_0.reshape(len(x_0), -1).double(), x_1.reshape(len(x_1), -1).double()).pow(2)
     rows, cols = linear_sum_assignment(cost.cpu().numpy())
     perm = np.empty_like(cols)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .._checks import check_pair
 from . import couplings
 from .loss import cfm_loss
 from .path import CondOTPath
@@ -46,7 +47,7 @@ def pack_pairs(x_0: torch.Tensor, x_1: torch.Tensor) -> torch.Tensor:
     >>> pack_pairs(torch.zeros(3, 2), torch.ones(3, 2)).shape
     torch.Size([3, 4])
     """
-    couplings._check_pair(x_0, x_1)
+    check_pair(x_0, x_1)
     if x_0.dim() != 2:
         raise ValueError(f"pairs must be (n, d) points, got shape {tuple(x_0.shape)}")
     return torch.cat([x_0, x_1], dim=1)
