@@ -180,7 +180,7 @@ def _targets(dataset: str) -> None:
     @target(variant_target("independent", dataset), "model", depends=(source,), params=PARAMS)
     def independent(ctx) -> list[Path]:
         torch.set_num_threads(1)
-        runs = {r["seed"]: r for r in json.loads(next(p for p in ctx.dep(source) if p.suffix == ".json").read_text())}
+        runs = {r["seed"]: r for r in comparison.job_runs(ctx.dep(source))}
         rows = []
         for seed in SEEDS:
             velocity, _ = checkpoints.load(comparison.checkpoint_path(ctx.dep(source), "fm", dataset, seed))
@@ -217,7 +217,7 @@ def _targets(dataset: str) -> None:
     @target(variant_target("reflow2", dataset), "model", depends=(source,), params=PARAMS)
     def rectified(ctx) -> list[Path]:
         torch.set_num_threads(1)
-        runs = {r["seed"]: r for r in json.loads(next(p for p in ctx.dep(source) if p.suffix == ".json").read_text())}
+        runs = {r["seed"]: r for r in comparison.job_runs(ctx.dep(source))}
         rows, outputs = [], []
         for seed in SEEDS:
             velocity, _ = checkpoints.load(comparison.checkpoint_path(ctx.dep(source), "fm", dataset, seed))
