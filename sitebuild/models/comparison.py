@@ -231,11 +231,17 @@ def train_side_by_side(method: str, train_data: dict[int, torch.Tensor], recipe_
     return models[:n], histories[:n], (models[n] if plateau else None)
 
 
-def step_time(method: str, train_data: torch.Tensor, recipe_: dict, seed: int) -> float:
-    """Milliseconds per training step of one model trained alone (:data:`PROBE_STEPS` steps of
-    ``recipe_``, single-threaded): what training costs a reader who trains one model. The
-    pipeline trains the seeds side by side, so their own wall time is not this."""
-    _, history = train(method, train_data, recipe_, seed, steps=PROBE_STEPS)
+def step_time(model, train_data: torch.Tensor, recipe_: dict, seed: int, loss=None) -> float:
+    """Milliseconds per training step of ``model`` trained alone (:data:`PROBE_STEPS` steps of
+    ``recipe_`` with ``loss``, default the flow's NLL; single-threaded): what training costs a
+    reader who trains one model. ``model`` is trained in place: pass a throwaway one. The pipeline
+    trains the seeds side by side, so their own wall time is not this."""
+    from explainer.train import fit, nll_loss
+
+    batch, lr = recipe_["batch_size"], recipe_["lr"]
+    history = fit(
+        model, train_data, loss=loss or nll_loss, steps=PROBE_STEPS, batch_size=batch, lr=lr, seed=seed, progress=False
+    )
     return 1000 * history.seconds / PROBE_STEPS
 
 
@@ -326,6 +332,7 @@ def measure(
     """Save one trained model's checkpoint and measure everything; return the metrics (a dict)."""
     from explainer import checkpoints
     from explainer.matching import experiment as fm
+    from explainer.matching.loss import CFMObjective
 
     budget = _check_budget(budget_name)
     recipe_ = recipe(method, budget)
@@ -347,7 +354,8 @@ def measure(
     recon = round_trip(method, model, recon_x)
     recon64 = round_trip(method, model, recon_x.double())
     log_p_test = datasets.log_prob(dataset, data["test"])
-    ms_per_step = step_time(method, data["train"], recipe_, seed)
+    loss = CFMObjective() if method == "fm" else None
+    ms_per_step = step_time(build_model(method, recipe_, seed), data["train"], recipe_, seed, loss)
     row.update(
         gap=row["nll"] - entropy,
         energy=energy_distance(samples, data["reference"]),
