@@ -109,8 +109,11 @@
       }
 
       // Solve again, one solver step per task so the page stays responsive while it works; a newer
-      // request (the reader changed something meanwhile) abandons this one.
-      var job = 0;
+      // request (the reader changed something meanwhile) abandons this one. The next step is queued
+      // with a message, not setTimeout(0) (which browsers hold back 4 ms after a few nested calls).
+      var job = 0, tick = new MessageChannel(), queue = [];
+      tick.port1.onmessage = function () { queue.shift()(); };
+      function soon(f) { queue.push(f); tick.port2.postMessage(0); }
       function recompute() {
         var mine = ++job, start = performance.now(), field = state.field, method = state.method, steps = state.steps;
         var v = function (x, t) { return field.evaluate(x, PARTICLES, t); };
@@ -123,7 +126,7 @@
             if (mine !== job) return done(false);
             var k = xs.length - 1;
             xs.push(core.solvers.step(method, v, xs[k], times[k], times[k + 1] - times[k]));
-            if (xs.length <= steps) return setTimeout(next, 0);
+            if (xs.length <= steps) return soon(next);
             var ref = state.reference;
             solution = { x: xs[steps], xs: xs, times: times, nfe: core.solvers.STAGES[method] * steps };
             solution.energy = core.metrics.energyDistance(solution.x, PARTICLES, ref.reference, ref.n, ref.referenceSelf);
