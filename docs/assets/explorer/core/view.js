@@ -32,7 +32,8 @@
 
   // A labelled group of toggle buttons, one per option, aria-pressed on the chosen one (the
   // coupling and density widgets' switch between the two models):
-  //   choice(label, {value: text, ...}, pick) -> {element, show(value)}; a click calls pick(value),
+  //   choice(label, {value: text, ...}, pick) -> {element, show(value)}; the label as shown, its colon
+  //   included (":" or "："); a click calls pick(value),
   //   show(value) marks value as the chosen one.
   function choice(label, options, pick) {
     var id = "xp-" + Math.random().toString(36).slice(2, 8);
@@ -42,7 +43,7 @@
       return button;
     });
     var group = el("div", { class: "explorer__controls", role: "group", "aria-labelledby": id }, [
-      el("span", { id: id, text: label + ":" }),
+      el("span", { id: id, text: label }),
     ].concat(buttons));
     function show(value) {
       buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.value === value)); });

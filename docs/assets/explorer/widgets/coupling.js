@@ -23,7 +23,7 @@
 
   var LABELS = {
     en: {
-      masks: "Masks",
+      masks: "Masks:",
       models: { "realnvp-moons": "alternating", "realnvp-moons-same-mask": "the same in every layer" },
       canvas: "The plane of the two moons; the point x and its path through the layers to z. Click to move x, or focus and use the arrow keys.",
       layer: "layer",
@@ -39,7 +39,7 @@
       latent: "rings: 1σ and 2σ of N(0, I), where z should land",
     },
     zh: {
-      masks: "掩码",
+      masks: "掩码：",
       models: { "realnvp-moons": "交替", "realnvp-moons-same-mask": "每层相同" },
       canvas: "双月数据所在的平面；点 x 及其逐层走向 z 的路径。点击可移动 x，也可以聚焦后用方向键移动。",
       layer: "层",

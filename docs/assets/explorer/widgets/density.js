@@ -21,7 +21,7 @@
 
   var LABELS = {
     en: {
-      masks: "Masks",
+      masks: "Masks:",
       models: { "realnvp-moons": "alternating", "realnvp-moons-same-mask": "the same in every layer" },
       model: "The flow: log p_θ(x), computed in your browser",
       truth: "The data: true log p(x)",
@@ -35,7 +35,7 @@
       hint: "Point at or tap either map (or focus it and use the arrow keys) to read both values.",
     },
     zh: {
-      masks: "掩码",
+      masks: "掩码：",
       models: { "realnvp-moons": "交替", "realnvp-moons-same-mask": "每层相同" },
       model: "流模型：log p_θ(x)，在你的浏览器里计算",
       truth: "数据：真实的 log p(x)",
