@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import torch
@@ -42,10 +43,23 @@ def model(name: str):
     return net.eval()
 
 
-def open_widget(browser, site_url, lang: str, slug: str, name: str, width: int = 1280):  # noqa: F811
+def open_widget(browser, site_url, lang: str, slug: str, name: str, width: int = 1280, init=None, media=None):  # noqa: F811
+    """Open the page and wait for its explorer; ``init`` is a script run before the page's own,
+    ``media`` a CSS media feature to emulate (``{"reduced_motion": "reduce"}``)."""
     visit = Visit(browser, site_url, lang)
     visit.context.set_default_timeout(READY_MS)
     page = visit.page
+    if init:
+        page.add_init_script(init)
+    if media:
+        page.emulate_media(**media)
+    visit.scripts = {}  # URL -> bytes of every script the page loads (for the budget)
+
+    def record(response):
+        if urlsplit(response.url).path.endswith(".js") and response.status == 200:
+            visit.scripts[response.url] = len(response.body())
+
+    page.on("response", record)
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{site_url}{PREFIX[lang]}{slug}/", wait_until="domcontentloaded")
     widget = page.locator(f'[data-explorer="{name}"]').first
@@ -110,6 +124,70 @@ def velocity_data(name: str) -> str:
     return name.split("-", 1)[1]
 
 
+# Browsers without WebAssembly (or with it disabled) run the plain JavaScript path of core/mlp.js.
+NO_WEBASSEMBLY = "delete window.WebAssembly;"
+
+
+def test_explorers_without_webassembly_match_pytorch(browser, site_url):  # noqa: F811
+    visit, page, widget = open_widget(browser, site_url, "en", "flow-matching", "flow-matching", init=NO_WEBASSEMBLY)
+    try:
+        assert page.evaluate("() => typeof WebAssembly") == "undefined"
+        assert page.evaluate("() => window.explorerCore.simd.available") is False, "the SIMD kernel still ran"
+        x = torch.tensor(POINTS)
+        velocity = model("fm-moons")
+        with torch.no_grad():
+            js = page.evaluate("p => window.explorers['flow-matching'].velocity(p, 0.35)", POINTS)
+            assert max_difference(js, velocity(x, 0.35)) <= TOLERANCE
+            for method, steps in (("euler", 7), ("midpoint", 5), ("rk4", 4)):
+                js = page.evaluate(
+                    "([p, m, n]) => window.explorers['flow-matching'].solve(p, m, n)", [POINTS, method, steps]
+                )
+                assert max_difference(js, solve(velocity, x, method, steps=steps)) <= TOLERANCE, method
+        check_page(visit, page)
+    finally:
+        visit.close()
+    visit, page, widget = open_widget(browser, site_url, "en", "coupling-layers", "coupling", init=NO_WEBASSEMBLY)
+    try:
+        assert page.evaluate("() => window.explorerCore.simd.available") is False
+        check_flow(page, "coupling", ["realnvp-moons"])
+        check_page(visit, page)
+    finally:
+        visit.close()
+
+
+PLAY = "document.querySelector('[data-explorer=flow-matching] button[aria-pressed]')"
+PLAYING = f"() => {PLAY}.getAttribute('aria-pressed')"
+
+
+@pytest.mark.parametrize("reduce", [True, False])
+def test_flow_matching_explorer_respects_reduced_motion(browser, site_url, reduce):  # noqa: F811
+    """With prefers-reduced-motion: reduce, Play shows t = 1 at once (no animation, nothing runs on
+    its own); without it, Play animates. Both cases run, so the check can fail either way."""
+    media = {"reduced_motion": "reduce" if reduce else "no-preference"}
+    visit, page, widget = open_widget(browser, site_url, "en", "flow-matching", "flow-matching", media=media)
+    try:
+        assert page.evaluate("() => matchMedia('(prefers-reduced-motion: reduce)').matches") is reduce
+        slider = widget.locator("input[type=range]")
+        page.wait_for_timeout(500)  # the first layout's redraws
+        frames = int(widget.get_attribute("data-frames"))
+        page.wait_for_timeout(1000)
+        assert int(widget.get_attribute("data-frames")) == frames, "the widget animates without being asked"
+        slider.focus()
+        page.keyboard.press("Home")
+        assert float(slider.input_value()) == 0.0
+        widget.locator("button[aria-pressed]").click()
+        if reduce:
+            assert page.evaluate(PLAYING) == "false", "Play started an animation under reduced motion"
+            assert float(slider.input_value()) == 1.0, "Play did not show t = 1"
+        else:
+            assert page.evaluate(PLAYING) == "true", "Play did not animate"
+            page.wait_for_function(f"() => {PLAY}.getAttribute('aria-pressed') === 'false'")  # the run ends at t = 1
+            assert float(slider.input_value()) == 1.0
+        check_page(visit, page)
+    finally:
+        visit.close()
+
+
 def test_flow_matching_explorer_keyboard_and_phone(browser, site_url):  # noqa: F811
     visit, page, widget = open_widget(browser, site_url, "en", "flow-matching", "flow-matching", width=390)
     try:
@@ -131,6 +209,58 @@ def test_flow_matching_explorer_keyboard_and_phone(browser, site_url):  # noqa: 
         )
         wide = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert wide <= 0, f"the page scrolls sideways by {wide} px at 390 px"
+        check_page(visit, page)
+    finally:
+        visit.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# the budget: at most 300 kB of JavaScript and weights a page for the explorers (issue 12)
+# ---------------------------------------------------------------------------------------------
+BUDGET = 300_000
+TWIN = "generated/explorer/realnvp-moons-same-mask.js"
+
+
+def explorer_scripts(visit) -> dict[str, int]:
+    """The explorers' scripts the page has loaded so far: bootstrap, widget, core and weights
+    (bytes as served: the weights' base64 included). The theme's scripts (Material's bundle,
+    search, lightbox: ~230 kB on every page of the site, explorer or not) are not theirs."""
+    return {u: b for u, b in visit.scripts.items() if "/assets/explorer/" in u or "/generated/explorer/" in u}
+
+
+def listing(scripts: dict[str, int]) -> str:
+    return ", ".join(f"{urlsplit(u).path.rsplit('/', 3)[-1]} {b / 1000:.0f} kB" for u, b in sorted(scripts.items()))
+
+
+@pytest.mark.parametrize(
+    "slug, name",
+    [("coupling-layers", "coupling"), ("alternating-and-permutations", "density"), ("flow-matching", "flow-matching")],
+)
+def test_explorer_page_stays_within_its_budget(browser, site_url, slug, name):  # noqa: F811
+    """The explorers' code and weights the page loads, measured from the network (MathJax and the
+    theme's scripts aside). The same-mask twin is loaded only when the reader switches to it:
+    before that it is not on the page; the switch adds its weights and nothing else."""
+    visit, page, widget = open_widget(browser, site_url, "en", slug, name)
+    try:
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1000)  # the last responses' handlers (they run while Playwright waits)
+        loaded = explorer_scripts(visit)
+        assert any("/generated/explorer/" in url for url in loaded), f"no weights among {listing(loaded)}"
+        total = sum(loaded.values())
+        assert total <= BUDGET, f"{slug}: the explorers load {total / 1000:.0f} kB > 300 kB: {listing(loaded)}"
+        if name in ("coupling", "density"):
+            assert not any(TWIN in url for url in loaded), "the same-mask twin loaded before the reader asked"
+            widget.locator("button[data-value='realnvp-moons-same-mask']").click()
+            page.wait_for_function(
+                "n => document.querySelector(`[data-explorer=${n}] button[data-value='realnvp-moons-same-mask']`)"
+                ".getAttribute('aria-pressed') === 'true'",
+                arg=name,
+            )
+            # the response handlers run while Playwright waits: give them a second after the switch
+            page.wait_for_timeout(1000)
+            added = {u: b for u, b in explorer_scripts(visit).items() if u not in loaded}
+            assert [TWIN in u for u in added] == [True], f"the switch loaded {listing(added)}"
+            assert sum(added.values()) <= BUDGET, f"the twin alone is {sum(added.values()) / 1000:.0f} kB"
         check_page(visit, page)
     finally:
         visit.close()
@@ -218,6 +348,9 @@ def test_density_explorer_matches_pytorch(browser, site_url, lang):  # noqa: F81
         visit.close()
 
 
+CREDIT = {"en": ("flows-explained authors", "CC BY 4.0"), "zh": ("flows-explained 作者", "CC BY 4.0")}
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("name", ["flow-matching", "coupling", "density"])
 def test_standalone_page_fills_the_window(browser, site_url, lang, name):  # noqa: F811
@@ -226,6 +359,16 @@ def test_standalone_page_fills_the_window(browser, site_url, lang, name):  # noq
         box = widget.bounding_box()
         viewport = page.viewport_size
         assert box["width"] >= 0.9 * viewport["width"] - 40, f"the {name} explorer is {box['width']} px wide"
+        # no footer on these pages: the page credits itself (author, address, CC BY 4.0), in its language
+        credit = page.locator(".explorer-credit")
+        text = credit.inner_text()
+        for words in CREDIT[lang]:
+            assert words in text, f"{words!r} missing from the credit line {text!r}"
+        links = credit.locator("a").evaluate_all("links => links.map(a => a.href)")
+        assert any("creativecommons.org/licenses/by/4.0" in href for href in links), links
+        assert any(
+            href.startswith("http") and "creativecommons" not in href and "opensource" not in href for href in links
+        ), f"no source address in the credit line: {links}"
         check_page(visit, page)
     finally:
         visit.close()

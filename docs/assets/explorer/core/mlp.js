@@ -60,12 +60,15 @@
   };
 
   // The weights in WebAssembly memory, layer after layer (the first layer's inputs padded with
-  // zeros to a multiple of 4), then room for n inputs and each layer's n outputs.
+  // zeros to a multiple of 4), then room for n inputs and each layer's n outputs (n rounded up to a
+  // multiple of 4: the kernel works on four inputs at a time).
   function simdWorkspace(self, n) {
     var layers = self.layers, floats = 0, plan = [];
+    n = Math.ceil(n / 4) * 4;
     for (var l = 0; l < layers.length; l++) {
       var nin = l === 0 ? Math.ceil(layers[0].in / 4) * 4 : layers[l].in;
-      if (nin % 4) { self.simd = false; return null; } // a hidden width not a multiple of 4: JavaScript
+      // a hidden width not a multiple of 4, or an odd number of outputs: JavaScript
+      if (nin % 4 || layers[l].out % 2) { self.simd = false; return null; }
       plan.push({ W: floats, b: floats + layers[l].out * nin, nin: nin, nout: layers[l].out });
       floats += layers[l].out * nin + layers[l].out;
     }

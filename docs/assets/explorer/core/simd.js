@@ -5,9 +5,13 @@
 // SIMD and falls back to its plain JavaScript loop otherwise. Both give PyTorch's numbers to ~1e-6.
 //
 // dense(W, b, h, out, n, nin, nout), every pointer a byte offset into the shared memory:
-//   for i < n:  for j < nout:  acc = Σ_{k < nin, 4 at a time} W[j, k:k+4] * h[i, k:k+4]   (f32x4)
-//                              out[i, j] = b[j] + acc_0 + acc_1 + acc_2 + acc_3
-// nin must be a multiple of 4 (mlp.js pads the inputs of a narrower layer with zeros).
+//   for i < n, 4 inputs at a time:  for j < nout, 2 outputs at a time:
+//     acc[p][q] = Σ_{k < nin, 4 at a time} W[j+q, k:k+4] * h[i+p, k:k+4]   (f32x4; p < 4, q < 2)
+//     out[i+p, j+q] = b[j+q] + acc[p][q]_0 + acc[p][q]_1 + acc[p][q]_2 + acc[p][q]_3
+// Eight accumulators in registers: each W row and each h row loaded is used four or two times
+// (the sums themselves are the same, in the same order, as one output at a time).
+// nin must be a multiple of 4 (mlp.js pads the inputs of a narrower layer with zeros), nout even,
+// and the memory must hold the rows up to n rounded up to a multiple of 4 (their results unused).
 (function () {
   "use strict";
   var core = (window.explorerCore = window.explorerCore || {});
@@ -45,36 +49,54 @@
   function section(id, bytes) { return [id].concat(uleb(bytes.length), bytes); }
   function name(s) { return [s.length].concat(s.split("").map(function (c) { return c.charCodeAt(0); })); }
 
-  // locals: 0 W, 1 b, 2 h, 3 out, 4 n, 5 nin, 6 nout | 7 i, 8 j, 9 k, 10 wrow, 11 hrow | 12 acc (v128)
-  var W = 0, B = 1, H = 2, OUT = 3, N = 4, NIN = 5, NOUT = 6, i = 7, j = 8, k = 9, WROW = 10, HROW = 11, ACC = 12;
+  // params 0 W, 1 b, 2 h, 3 out, 4 n, 5 nin, 6 nout | i32 locals 7 i, 8 j, 9 k, 10 kEnd (4 nin, bytes
+  // per row), 11-14 hp[p] (row i + p of h), 15-16 wp[q] (row j + q of W) | v128 locals 17-24 acc[p][q],
+  // 25-28 hv[p], 29-30 wv[q]
+  var W = 0, B = 1, H = 2, OUT = 3, N = 4, NIN = 5, NOUT = 6, i = 7, j = 8, k = 9, KEND = 10;
+  var P = [0, 1, 2, 3], Q = [0, 1];
+  function HP(p) { return 11 + p; }
+  function WP(q) { return 15 + q; }
+  function ACC(p, q) { return 17 + 2 * p + q; }
+  function HV(p) { return 25 + p; }
+  function WV(q) { return 29 + q; }
+  function each(f) { return flat(P.map(function (p) { return flat(Q.map(function (q) { return f(p, q); })); })); }
   var body = flat([
-    [2, 5, I32, 1, V128], // local declarations: 5 i32, 1 v128
+    [2, 10, I32, 14, V128], // local declarations: 10 i32, 14 v128
+    get(NIN), i32(4), MUL, set(KEND),
     i32(0), set(i),
-    BLOCK, LOOP, // for (i = 0; i < n; i++)
+    BLOCK, LOOP, // for (i = 0; i < n; i += 4)
     get(i), get(N), GE_U, brIf(1),
-    get(H), get(i), get(NIN), MUL, i32(4), MUL, ADD, set(HROW), // hrow = h + 4 i nin
+    get(H), get(i), get(KEND), MUL, ADD, set(HP(0)), // hp[p] = h + 4 (i + p) nin
+    get(HP(0)), get(KEND), ADD, set(HP(1)),
+    get(HP(1)), get(KEND), ADD, set(HP(2)),
+    get(HP(2)), get(KEND), ADD, set(HP(3)),
     i32(0), set(j),
-    BLOCK, LOOP, // for (j = 0; j < nout; j++)
+    BLOCK, LOOP, // for (j = 0; j < nout; j += 2)
     get(j), get(NOUT), GE_U, brIf(1),
-    get(W), get(j), get(NIN), MUL, i32(4), MUL, ADD, set(WROW), // wrow = W + 4 j nin
-    V128_ZERO, set(ACC),
+    get(W), get(j), get(KEND), MUL, ADD, set(WP(0)), // wp[q] = W + 4 (j + q) nin
+    get(WP(0)), get(KEND), ADD, set(WP(1)),
+    each(function (p, q) { return V128_ZERO.concat(set(ACC(p, q))); }),
     i32(0), set(k),
-    BLOCK, LOOP, // for (k = 0; k < 4 nin; k += 16): acc += W[j, k..k+3] * h[i, k..k+3]
-    get(k), get(NIN), i32(4), MUL, GE_U, brIf(1),
-    get(ACC),
-    get(WROW), get(k), ADD, V128_LOAD,
-    get(HROW), get(k), ADD, V128_LOAD,
-    F32X4_MUL, F32X4_ADD, set(ACC),
+    BLOCK, LOOP, // for (k = 0; k < 4 nin; k += 16): acc[p][q] += W[j+q, k..k+3] * h[i+p, k..k+3]
+    get(k), get(KEND), GE_U, brIf(1),
+    flat(P.map(function (p) { return flat([get(HP(p)), get(k), ADD, V128_LOAD, set(HV(p))]); })),
+    flat(Q.map(function (q) { return flat([get(WP(q)), get(k), ADD, V128_LOAD, set(WV(q))]); })),
+    each(function (p, q) { return flat([get(ACC(p, q)), get(HV(p)), get(WV(q)), F32X4_MUL, F32X4_ADD, set(ACC(p, q))]); }),
     get(k), i32(16), ADD, set(k),
     br(0), END, END,
-    // out[i, j] = b[j] + the four lanes of acc
-    get(OUT), get(i), get(NOUT), MUL, get(j), ADD, i32(4), MUL, ADD,
-    get(B), get(j), i32(4), MUL, ADD, F32_LOAD,
-    get(ACC), lane(0), F32_ADD, get(ACC), lane(1), F32_ADD, get(ACC), lane(2), F32_ADD, get(ACC), lane(3), F32_ADD,
-    F32_STORE,
-    get(j), i32(1), ADD, set(j),
+    // out[i+p, j+q] = b[j+q] + the four lanes of acc[p][q]
+    each(function (p, q) {
+      return flat([
+        get(OUT), get(i), i32(p), ADD, get(NOUT), MUL, get(j), ADD, i32(q), ADD, i32(4), MUL, ADD,
+        get(B), get(j), i32(q), ADD, i32(4), MUL, ADD, F32_LOAD,
+        get(ACC(p, q)), lane(0), F32_ADD, get(ACC(p, q)), lane(1), F32_ADD,
+        get(ACC(p, q)), lane(2), F32_ADD, get(ACC(p, q)), lane(3), F32_ADD,
+        F32_STORE,
+      ]);
+    }),
+    get(j), i32(2), ADD, set(j),
     br(0), END, END,
-    get(i), i32(1), ADD, set(i),
+    get(i), i32(4), ADD, set(i),
     br(0), END, END,
     END,
   ]);

@@ -18,6 +18,39 @@
     return node;
   }
 
+  // Labels written side by side, [English, 中文], nested in objects as deep as needed, in one
+  // language: inLanguage({a: ["x", "甲"], b: {c: ["y", "乙"]}}, "zh") -> {a: "甲", b: {c: "乙"}}.
+  var LANGUAGES = ["en", "zh"];
+  function inLanguage(labels, lang) {
+    var i = Math.max(0, LANGUAGES.indexOf(lang)), out = {};
+    Object.keys(labels).forEach(function (k) {
+      var v = labels[k];
+      out[k] = Array.isArray(v) ? v[i] : inLanguage(v, lang);
+    });
+    return out;
+  }
+
+  // A labelled group of toggle buttons, one per option, aria-pressed on the chosen one (the
+  // coupling and density widgets' switch between the two models):
+  //   choice(label, {value: text, ...}, pick) -> {element, show(value)}; the label as shown, its colon
+  //   included (":" or "："); a click calls pick(value),
+  //   show(value) marks value as the chosen one.
+  function choice(label, options, pick) {
+    var id = "xp-" + Math.random().toString(36).slice(2, 8);
+    var buttons = Object.keys(options).map(function (value) {
+      var button = el("button", { type: "button", "data-value": value, "aria-pressed": "false", text: options[value] });
+      button.addEventListener("click", function () { pick(value); });
+      return button;
+    });
+    var group = el("div", { class: "explorer__controls", role: "group", "aria-labelledby": id }, [
+      el("span", { id: id, text: label }),
+    ].concat(buttons));
+    function show(value) {
+      buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.value === value)); });
+    }
+    return { element: group, show: show };
+  }
+
   // A canvas over the window [x0, x1] × [y0, y1] of the plane, width following its container.
   // plot.px(x, y) -> [column, row] in CSS pixels; plot.world(column, row) -> [x, y].
   function Plot(parent, window_, label) {
@@ -111,5 +144,5 @@
     });
   }
 
-  core.view = { el: el, Plot: Plot, colours: colours, onRestyle: onRestyle, reducedMotion: reducedMotion, fmt: fmt, whenVisible: whenVisible };
+  core.view = { el: el, inLanguage: inLanguage, choice: choice, Plot: Plot, colours: colours, onRestyle: onRestyle, reducedMotion: reducedMotion, fmt: fmt, whenVisible: whenVisible };
 })();

@@ -23,7 +23,7 @@
 
   var LABELS = {
     en: {
-      masks: "Masks",
+      masks: "Masks:",
       models: { "realnvp-moons": "alternating", "realnvp-moons-same-mask": "the same in every layer" },
       canvas: "The plane of the two moons; the point x and its path through the layers to z. Click to move x, or focus and use the arrow keys.",
       layer: "layer",
@@ -39,7 +39,7 @@
       latent: "rings: 1σ and 2σ of N(0, I), where z should land",
     },
     zh: {
-      masks: "掩码",
+      masks: "掩码：",
       models: { "realnvp-moons": "交替", "realnvp-moons-same-mask": "每层相同" },
       canvas: "双月数据所在的平面；点 x 及其逐层走向 z 的路径。点击可移动 x，也可以聚焦后用方向键移动。",
       layer: "层",
@@ -64,13 +64,8 @@
       var state = { model: null, flow: null, x: START.slice() };
 
       element.textContent = "";
-      var id = "cp-" + Math.random().toString(36).slice(2, 8);
-      var buttons = MODELS.map(function (m) {
-        return el("button", { type: "button", "data-model": m, "aria-pressed": "false", text: L.models[m] });
-      });
-      element.appendChild(el("div", { class: "explorer__controls", role: "group", "aria-labelledby": id + "-masks" }, [
-        el("span", { id: id + "-masks", text: L.masks + ":" }),
-      ].concat(buttons)));
+      var models = view.choice(L.masks, L.models, function (m) { use(m); });
+      element.appendChild(models.element);
       var plot = new view.Plot(element, WINDOW, L.canvas);
       plot.canvas.tabIndex = 0;
       element.appendChild(el("p", { class: "explorer__caption", text: L.hint + " " + L.latent }));
@@ -87,7 +82,7 @@
           state.model = model;
           state.flow = flow;
           api.model = model;
-          buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.model === model)); });
+          models.show(model);
           update();
         });
       }
@@ -176,7 +171,6 @@
         e.preventDefault();
         moveTo(state.x[0] + d[0], state.x[1] + d[1]);
       });
-      buttons.forEach(function (b) { b.addEventListener("click", function () { use(b.dataset.model); }); });
       view.onRestyle(element, function () { colours = view.colours(element); if (state.flow) update(); });
 
       var api = (window.explorers[NAME] = {

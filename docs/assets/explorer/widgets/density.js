@@ -21,7 +21,7 @@
 
   var LABELS = {
     en: {
-      masks: "Masks",
+      masks: "Masks:",
       models: { "realnvp-moons": "alternating", "realnvp-moons-same-mask": "the same in every layer" },
       model: "The flow: log p_θ(x), computed in your browser",
       truth: "The data: true log p(x)",
@@ -35,7 +35,7 @@
       hint: "Point at or tap either map (or focus it and use the arrow keys) to read both values.",
     },
     zh: {
-      masks: "掩码",
+      masks: "掩码：",
       models: { "realnvp-moons": "交替", "realnvp-moons-same-mask": "每层相同" },
       model: "流模型：log p_θ(x)，在你的浏览器里计算",
       truth: "数据：真实的 log p(x)",
@@ -64,13 +64,8 @@
       var state = { model: null, flow: null, truth: null, window: null, cursor: null, job: 0 };
 
       element.textContent = "";
-      var id = "dn-" + Math.random().toString(36).slice(2, 8);
-      var buttons = MODELS.map(function (m) {
-        return el("button", { type: "button", "data-model": m, "aria-pressed": "false", text: L.models[m] });
-      });
-      element.appendChild(el("div", { class: "explorer__controls", role: "group", "aria-labelledby": id + "-masks" }, [
-        el("span", { id: id + "-masks", text: L.masks + ":" }),
-      ].concat(buttons)));
+      var models = view.choice(L.masks, L.models, function (m) { use(m); });
+      element.appendChild(models.element);
       var panels = el("div", { class: "explorer__panels" });
       element.appendChild(panels);
       var figures = [el("figure", { class: "explorer__panel" }), el("figure", { class: "explorer__panel" })];
@@ -93,7 +88,7 @@
           state.window = { x: density.x, y: density.y, columns: density.columns, rows: density.rows };
           state.truth = core.weights.decode(density.log_p.data);
           api.model = model;
-          buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.model === model)); });
+          models.show(model);
           if (!plots) {
             plots = [
               new view.Plot(figures[0], state.window, L.canvasModel),
@@ -215,7 +210,6 @@
         });
       }
 
-      buttons.forEach(function (b) { b.addEventListener("click", function () { use(b.dataset.model); }); });
       view.onRestyle(element, function () { if (state.flow) drawAll(); });
 
       function trueLogProb(points) {

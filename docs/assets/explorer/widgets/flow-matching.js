@@ -21,51 +21,34 @@
   var TRAJECTORIES = 60; // drawn paths (every particle is solved; 60 lines keep the picture readable)
   var SEED = 1;
 
+  // Every label in both languages, side by side: [English, 中文] (view.inLanguage picks one).
   var LABELS = {
-    en: {
-      title: "Flow matching: carrying noise to data",
-      data: "Data",
-      models: { "fm-moons": "two moons", "fm-8gaussians": "8 Gaussians" },
-      solver: "Solver",
-      methods: { euler: "Euler", midpoint: "midpoint", rk4: "RK4" },
-      steps: "Steps",
-      time: "Time t",
-      play: "Play",
-      pause: "Pause",
-      paths: "Trajectories",
-      canvas: "1,000 particles moved by the trained velocity field from noise (t = 0) to data (t = 1)",
-      quality: "Energy distance to held-out data at t = 1",
-      nfe: "network evaluations",
-      computing: "computing…",
-      took: "solved in",
-      lower: "lower is better",
-      particlesAt: "Particles at t = ",
-    },
-    zh: {
-      title: "流匹配：把噪声搬运成数据",
-      data: "数据",
-      models: { "fm-moons": "双月", "fm-8gaussians": "8 个高斯" },
-      solver: "求解器",
-      methods: { euler: "欧拉法", midpoint: "中点法", rk4: "RK4" },
-      steps: "步数",
-      time: "时间 t",
-      play: "播放",
-      pause: "暂停",
-      paths: "轨迹",
-      canvas: "1000 个粒子在训练好的速度场推动下，从噪声（t = 0）走到数据（t = 1）",
-      quality: "t = 1 时与留出数据的能量距离",
-      nfe: "次网络求值",
-      computing: "计算中…",
-      took: "求解用时",
-      lower: "越低越好",
-      particlesAt: "粒子位于 t = ",
-    },
+    title: ["Flow matching: carrying noise to data", "流匹配：把噪声搬运成数据"],
+    data: ["Data", "数据"],
+    models: { "fm-moons": ["two moons", "双月"], "fm-8gaussians": ["8 Gaussians", "8 个高斯"] },
+    solver: ["Solver", "求解器"],
+    methods: { euler: ["Euler", "欧拉法"], midpoint: ["midpoint", "中点法"], rk4: ["RK4", "RK4"] },
+    steps: ["Steps", "步数"],
+    time: ["Time t", "时间 t"],
+    play: ["Play", "播放"],
+    pause: ["Pause", "暂停"],
+    paths: ["Trajectories", "轨迹"],
+    canvas: [
+      "1,000 particles moved by the trained velocity field from noise (t = 0) to data (t = 1)",
+      "1000 个粒子在训练好的速度场推动下，从噪声（t = 0）走到数据（t = 1）",
+    ],
+    quality: ["Energy distance to held-out data at t = 1", "t = 1 时与留出数据的能量距离"],
+    nfe: ["network evaluations", "次网络求值"],
+    computing: ["computing…", "计算中…"],
+    took: ["solved in", "求解用时"],
+    lower: ["lower is better", "越低越好"],
+    particlesAt: ["Particles at t = ", "粒子位于 t = "],
   };
 
   function mount(element, ctx) {
-    var L = LABELS[ctx.lang] || LABELS.en;
     return Promise.all(CORE.map(ctx.loadScript)).then(function () {
       var core = window.explorerCore, view = core.view, el = view.el;
+      var L = view.inLanguage(LABELS, ctx.lang);
       var state = { model: null, field: null, reference: null, referenceSelf: 0, method: "rk4", steps: 20, t: 1, paths: true };
       var cache = {}; // model name -> {field, reference, referenceSelf}
       var x0 = core.points.normal(PARTICLES, SEED);
@@ -126,8 +109,11 @@
       }
 
       // Solve again, one solver step per task so the page stays responsive while it works; a newer
-      // request (the reader changed something meanwhile) abandons this one.
-      var job = 0;
+      // request (the reader changed something meanwhile) abandons this one. The next step is queued
+      // with a message, not setTimeout(0) (which browsers hold back 4 ms after a few nested calls).
+      var job = 0, tick = new MessageChannel(), queue = [];
+      tick.port1.onmessage = function () { queue.shift()(); };
+      function soon(f) { queue.push(f); tick.port2.postMessage(0); }
       function recompute() {
         var mine = ++job, start = performance.now(), field = state.field, method = state.method, steps = state.steps;
         var v = function (x, t) { return field.evaluate(x, PARTICLES, t); };
@@ -140,7 +126,7 @@
             if (mine !== job) return done(false);
             var k = xs.length - 1;
             xs.push(core.solvers.step(method, v, xs[k], times[k], times[k + 1] - times[k]));
-            if (xs.length <= steps) return setTimeout(next, 0);
+            if (xs.length <= steps) return soon(next);
             var ref = state.reference;
             solution = { x: xs[steps], xs: xs, times: times, nfe: core.solvers.STAGES[method] * steps };
             solution.energy = core.metrics.energyDistance(solution.x, PARTICLES, ref.reference, ref.n, ref.referenceSelf);

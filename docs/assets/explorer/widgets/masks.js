@@ -193,22 +193,18 @@
       legendTransformed: "transformed part <i>x</i><sub>B</sub> (mask false)",
       gridLabel: "The 8 × 8 digit. Arrow keys move between pixels.",
       missing: "the digits could not be loaded from " + DIGITS_SCRIPT + ": build the site with the pipeline first",
-      explain: function (s) {
-        var parity = s.r + s.q;
-        var out =
-          "Pixel (row " + s.r + ", column " + s.q + "), grey level " + s.v + " of 16. " +
-          "Squeeze sends it to channel 4·0 + 2·" + (s.r % 2) + " + " + (s.q % 2) + " = " + s.k +
-          ", position (" + s.i + ", " + s.j + "): it is the " + POSITIONS.en[s.k % 4] + " pixel of its 2 × 2 block. ";
-        if (s.kind === "checkerboard") {
-          out +=
-            "Checkerboard mask" + (s.flip ? " (flipped)" : "") + ": " + s.r + " + " + s.q + " = " + parity +
-            " is " + (parity % 2 ? "odd" : "even") + ", so this pixel " + (s.pass ? "passes through (" + XA + ")." : "is transformed (" + XB + ").");
-        } else {
-          out +=
-            "Channel mask after squeeze" + (s.flip ? " (flipped)" : "") + ": channels " + (s.flip ? "2 and 3" : "0 and 1") +
-            " pass through, so this pixel " + (s.pass ? "passes through (" + XA + ")." : "is transformed (" + XB + ").");
-        }
-        return out + " " + s.count + " of 64 pixels pass through.";
+      sentences: {
+        pixel: "Pixel (row {r}, column {q}), grey level {v} of 16. ",
+        squeeze: "Squeeze sends it to channel 4·0 + 2·{r2} + {q2} = {k}, position ({i}, {j}): it is the {position} pixel of its 2 × 2 block. ",
+        checkerboard: "Checkerboard mask{flipped}: {r} + {q} = {parity} is {odd}, so this pixel {verdict}",
+        channel: "Channel mask after squeeze{flipped}: channels {channels} pass through, so this pixel {verdict}",
+        count: " {count} of 64 pixels pass through.",
+        flipped: " (flipped)",
+        odd: "odd",
+        even: "even",
+        channels: ["0 and 1", "2 and 3"],
+        passes: "passes through (" + XA + ").",
+        changes: "is transformed (" + XB + ").",
       },
     },
     zh: {
@@ -230,25 +226,38 @@
       legendTransformed: "被变换部分 <i>x</i><sub>B</sub>（掩码为 false）",
       gridLabel: "8 × 8 的数字图像。用方向键在像素之间移动。",
       missing: "未能从 " + DIGITS_SCRIPT + " 加载数字图像：请先用流水线构建网站",
-      explain: function (s) {
-        var parity = s.r + s.q;
-        var out =
-          "像素（第 " + s.r + " 行，第 " + s.q + " 列），灰度 " + s.v + "/16。" +
-          "挤压把它送到通道 4·0 + 2·" + (s.r % 2) + " + " + (s.q % 2) + " = " + s.k +
-          " 的位置 (" + s.i + ", " + s.j + ")：它是所在 2 × 2 块的" + POSITIONS.zh[s.k % 4] + "像素。";
-        if (s.kind === "checkerboard") {
-          out +=
-            "棋盘格掩码" + (s.flip ? "（翻转）" : "") + "：" + s.r + " + " + s.q + " = " + parity +
-            " 是" + (parity % 2 ? "奇数" : "偶数") + "，所以这个像素" + (s.pass ? "直通（" + XA + "）。" : "被变换（" + XB + "）。");
-        } else {
-          out +=
-            "挤压后的通道掩码" + (s.flip ? "（翻转）" : "") + "：通道 " + (s.flip ? "2、3" : "0、1") +
-            " 直通，所以这个像素" + (s.pass ? "直通（" + XA + "）。" : "被变换（" + XB + "）。");
-        }
-        return out + "64 个像素中有 " + s.count + " 个直通。";
+      sentences: {
+        pixel: "像素（第 {r} 行，第 {q} 列），灰度 {v}/16。",
+        squeeze: "挤压把它送到通道 4·0 + 2·{r2} + {q2} = {k} 的位置 ({i}, {j})：它是所在 2 × 2 块的{position}像素。",
+        checkerboard: "棋盘格掩码{flipped}：{r} + {q} = {parity} 是{odd}，所以这个像素{verdict}",
+        channel: "挤压后的通道掩码{flipped}：通道 {channels} 直通，所以这个像素{verdict}",
+        count: "64 个像素中有 {count} 个直通。",
+        flipped: "（翻转）",
+        odd: "奇数",
+        even: "偶数",
+        channels: ["0、1", "2、3"],
+        passes: "直通（" + XA + "）。",
+        changes: "被变换（" + XB + "）。",
       },
     },
   };
+
+  // The clicked pixel explained, in the sentences of `lang` ({name} filled from the pixel's numbers).
+  function explainPixel(s, lang) {
+    var w = LABELS[lang].sentences, parity = s.r + s.q;
+    var values = {
+      r: s.r, q: s.q, v: s.v, r2: s.r % 2, q2: s.q % 2, k: s.k, i: s.i, j: s.j, count: s.count, parity: parity,
+      position: POSITIONS[lang][s.k % 4],
+      flipped: s.flip ? w.flipped : "",
+      odd: parity % 2 ? w.odd : w.even,
+      channels: w.channels[s.flip ? 1 : 0],
+      verdict: s.pass ? w.passes : w.changes,
+    };
+    function fill(template) {
+      return template.replace(/\{(\w+)\}/g, function (_, name) { return String(values[name]); });
+    }
+    return fill(w.pixel) + fill(w.squeeze) + fill(s.kind === "checkerboard" ? w.checkerboard : w.channel) + fill(w.count);
+  }
 
   // ------------------------------------------------------------------------------------------
   // The widget
@@ -449,7 +458,7 @@
           }
         }
         var k = squeeze([0, r0, q0]);
-        explain.innerHTML = T.explain({ // numbers and the constant labels above only
+        explain.innerHTML = explainPixel({ // numbers and the constant sentences above only
           r: r0,
           q: q0,
           v: img[r0][q0],
@@ -460,7 +469,7 @@
           flip: state.flip,
           pass: m[r0][q0],
           count: count,
-        });
+        }, lang);
       }
 
       update();
