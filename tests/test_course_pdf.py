@@ -15,6 +15,7 @@ Chromium from the built site: sitebuild/course/), read back with pypdf.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 
@@ -28,8 +29,9 @@ MAX_BYTES_PER_PAGE = 400_000  # text, fonts and 200 dpi figures: far less on ave
 
 
 def _squeeze(text: str) -> str:
-    """Text without whitespace (extraction splits CJK runs and wraps lines anywhere)."""
-    return re.sub(r"\s+", "", text)
+    """Text without whitespace (extraction splits CJK runs and wraps lines anywhere), ligatures
+    (the PDF's "ﬂ") as their letters."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 @pytest.fixture(scope="module")
