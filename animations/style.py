@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import reading
 import strings
 from manim import (
     LEFT,
@@ -160,7 +161,10 @@ class ExplainerScene(Scene):
     """A scene that records its steps: ``self.step("split")`` marks where a step begins.
 
     Steps become slide boundaries (the deck pauses there) and caption cues (the narration
-    ``t("<scene>.narration.<step>")`` runs from one step to the next). The record is written to
+    ``t("<scene>.narration.<step>")`` runs from one step to the next). A step lasts at least as long
+    as its narration takes to read (``reading.seconds``, plus ``reading.MARGIN``): when its
+    animations are shorter, the scene holds its last frame before the next step (and at the end),
+    so the captions keep the picture's pace and stay readable. The record is written to
     ``CONFIG["steps_file"]`` after ``construct``; ``poster_step`` names the step whose end is the
     poster frame (default: the last frame)."""
 
@@ -171,7 +175,17 @@ class ExplainerScene(Scene):
     def setup(self):
         self.steps: list[dict] = []
 
+    def hold_for_reading(self) -> None:
+        """Wait until the current step's narration can be read (nothing before the first step)."""
+        if self.steps:
+            step = self.steps[-1]
+            needed = reading.seconds(step["narration"], LANG) + reading.MARGIN
+            short = step["start"] + needed - float(self.renderer.time)
+            if short > 0:
+                self.wait(short)
+
     def step(self, key: str) -> None:
+        self.hold_for_reading()
         self.steps.append(
             {
                 "key": key,
@@ -198,6 +212,7 @@ class ExplainerScene(Scene):
         return label
 
     def tear_down(self):
+        self.hold_for_reading()
         steps_file = CONFIG.get("steps_file")
         if steps_file:
             record = {

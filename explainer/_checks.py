@@ -44,3 +44,20 @@ def image_shape(event_shape, what: str = "this transform") -> tuple[int, int, in
     if len(shape) != 3 or any(s < 1 for s in shape):
         raise ValueError(f"{what} needs an image event shape (C, H, W) of positive integers, got {shape}")
     return shape
+
+
+def check_pair(x_0: torch.Tensor, x_1: torch.Tensor) -> None:
+    """Noise ``x_0`` and data ``x_1``: floating-point tensors of the same shape ``(batch, dim, ...)``.
+
+    >>> check_pair(torch.zeros(3, 2), torch.zeros(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: x_1 has shape (3,); expected (batch, dim, ...)
+    """
+    for name, v in (("x_0", x_0), ("x_1", x_1)):
+        if not isinstance(v, torch.Tensor) or not v.is_floating_point():
+            raise TypeError(f"{name} must be a floating-point torch.Tensor")
+        if v.dim() < 2:
+            raise ValueError(f"{name} has shape {tuple(v.shape)}; expected (batch, dim, ...)")
+    if x_0.shape != x_1.shape:
+        raise ValueError(f"x_0 and x_1 must have the same shape, got {tuple(x_0.shape)} and {tuple(x_1.shape)}")

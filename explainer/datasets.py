@@ -13,8 +13,9 @@ Definitions (the FFJORD toy sets, written out so that their densities are known)
   Gaussian noise std 0.2; the density is the noise-convolved arc density, computed by
   quadrature over the arc angle.
 
-``entropy(name)`` is :math:`H(p) = -\int p \log p`, the lowest NLL any model can reach
-(:math:`\mathbb{E}_p[-\log q] = H(p) + \mathrm{KL}(p\|q)`).
+``entropy(name)`` is :math:`H(p_\mathrm{data}) = -\int p_\mathrm{data} \log p_\mathrm{data}`, the lowest NLL
+any model can reach
+(:math:`\mathbb{E}_{p_\mathrm{data}}[-\log p_\theta] = H(p_\mathrm{data}) + \mathrm{KL}(p_\mathrm{data}\|p_\theta)`).
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def log_prob(name: str, x: torch.Tensor) -> torch.Tensor:
 
 @functools.cache
 def entropy(name: str) -> float:
-    """Differential entropy :math:`H(p)` in nats: closed form for checkerboard, otherwise a
+    r"""Differential entropy :math:`H(p_\mathrm{data})` in nats: closed form for checkerboard, otherwise a
     midpoint rule on a fine grid covering the support (accurate to ~1e-4 nats).
 
     >>> round(entropy("checkerboard"), 4)

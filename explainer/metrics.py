@@ -2,9 +2,9 @@ r"""Sample-quality metrics between two point clouds: energy distance and sliced 
 
 Both need nothing but samples, so they treat a coupling flow and a flow-matching model alike.
 
-- **Energy distance** (Székely & Rizzo), for :math:`X, X' \sim q` and :math:`Y, Y' \sim p`:
-  :math:`\mathcal{E}(q, p) = 2\,\mathbb{E}\|X - Y\| - \mathbb{E}\|X - X'\| - \mathbb{E}\|Y - Y'\|`,
-  non-negative and zero only when :math:`q = p`. :func:`energy_distance` computes the plug-in
+- **Energy distance** (Székely & Rizzo), for :math:`X, X' \sim p_\theta` (model) and :math:`Y, Y' \sim p_\mathrm{data}`:
+  :math:`\mathcal{E}(p_\theta, p_\mathrm{data}) = 2\,\mathbb{E}\|X - Y\| - \mathbb{E}\|X - X'\| - \mathbb{E}\|Y - Y'\|`,
+  non-negative and zero only when :math:`p_\theta = p_\mathrm{data}`. :func:`energy_distance` computes the plug-in
   (V-statistic) estimate, which is non-negative and positive even for two samples of one
   distribution; the honest floor at a sample size is the value between two independent draws of
   the data.

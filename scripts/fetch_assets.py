@@ -12,6 +12,10 @@ extracted into ``docs/assets/vendor/mathjax/`` (git-ignored):
 - ``ui/``, ``a11y/``, ``adaptors/``, ``sre/mathmaps/{base,en}.json``: the menu and the
   accessibility parts it loads lazily when a reader turns them on.
 
+reveal.js comes the same way, for the scenes' HTML slide decks (sitebuild/media/slide_deck.py):
+``dist/reveal.js``, ``dist/reveal.css``, ``dist/plugin/notes.js`` (the speaker view) and its
+licence go to ``docs/assets/vendor/reveal/`` (git-ignored); the decks copy them next to themselves.
+
 axe-core comes the same way: ``axe.min.js`` and its licence go to ``tests/browser/vendor/``
 (git-ignored).
 
@@ -50,6 +54,20 @@ MATHJAX_KEEP = (
 )
 MATHJAX_DIR = VENDOR / "mathjax"
 STAMP = MATHJAX_DIR / ".stamp"
+
+REVEAL_VERSION = "6.0.2"
+REVEAL_URL = f"https://registry.npmjs.org/reveal.js/-/reveal.js-{REVEAL_VERSION}.tgz"
+# `dist.integrity` of reveal.js@6.0.2 as published by the npm registry.
+REVEAL_SHA512 = "JYIg5D9aoxoaLeb84O+OvAwsKWdIavVgEDScxtYEXFCT6t6TQrhNtSgogcjdCpdLsWglhJn3zyE3fUOwiH5KEg=="
+# tarball path -> vendored name: the UMD builds (they work from file://) and the plain style; the
+# decks bring their own theme (no web fonts)
+REVEAL_KEEP = {
+    "package/dist/reveal.js": "reveal.js",
+    "package/dist/reveal.css": "reveal.css",
+    "package/dist/plugin/notes.js": "notes.js",
+    "package/LICENSE": "LICENSE",
+}
+REVEAL_DIR = VENDOR / "reveal"
 
 AXE_VERSION = "4.10.3"
 AXE_URL = f"https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz"
@@ -131,9 +149,27 @@ def fetch_axe(force: bool = False) -> Path:
     return script
 
 
+def fetch_reveal(force: bool = False) -> Path:
+    """reveal.js's scripts, style and licence for the HTML slide decks."""
+    stamp = f"reveal.js {REVEAL_VERSION} {REVEAL_SHA512}\n"
+    done = all((REVEAL_DIR / name).exists() for name in REVEAL_KEEP.values())
+    if not force and done and (REVEAL_DIR / ".stamp").exists() and (REVEAL_DIR / ".stamp").read_text() == stamp:
+        return REVEAL_DIR
+    log(f"downloading reveal.js {REVEAL_VERSION} from the npm registry")
+    data = download(REVEAL_URL)
+    verify_sha512(data, REVEAL_SHA512, REVEAL_URL)
+    REVEAL_DIR.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member, name in REVEAL_KEEP.items():
+            (REVEAL_DIR / name).write_bytes(tar.extractfile(member).read())
+    (REVEAL_DIR / ".stamp").write_text(stamp)
+    return REVEAL_DIR
+
+
 def main(argv: list[str]) -> int:
     force = "--force" in argv
     fetch_mathjax(force=force)
+    fetch_reveal(force=force)
     fetch_axe(force=force)
     return 0
 

@@ -19,7 +19,7 @@ def inputs(t: Target, dep_keys: dict[str, dict[str, str]], recorded: dict, scann
     """Everything ``t``'s outputs depend on (see the module docstring), as a JSON-able dict."""
     modules, external, tools = scanner.closure([t.func.__module__, *t.modules])
     files = [keys.module_file(m, scanner.root) for m in modules]
-    code = {f.relative_to(scanner.root).as_posix(): keys.file_digest(f) for f in files}
+    code = {f.relative_to(scanner.root).as_posix(): keys.code_digest(f) for f in files}
     return {
         "code": code,
         "versions": {**keys.versions(external), **{tool: keys.tool_version(tool) for tool in sorted(tools)}},

@@ -2,17 +2,19 @@ r"""What a pipeline target's output depends on, computed from the code (never li
 
 A target's *inputs* are
 
-- ``code``: the source of every project module its function's module imports, directly or not
+- ``code``: the code of every project module its function's module imports, directly or not
   (the import closure, found by reading ``import`` statements with :mod:`ast`, lazy imports inside
   functions included, without importing anything), plus the closure of the modules it runs in
-  another process (the Manim scenes);
+  another process (the Manim scenes). A module's code is its syntax tree without docstrings
+  (:func:`code_digest`): editing prose, comments or formatting rebuilds nothing, editing code does;
+  a module that reads docstrings at run time (``__doc__``, ``getdoc``) is keyed by its bytes;
 - ``versions``: the versions of the third-party packages that closure imports (torch, numpy,
   matplotlib, manim, ...) and of the programs it runs (modules that shell out name them in a
   module-level ``EXTERNAL_TOOLS = (...)``, e.g. ffmpeg);
 - ``reads``: the data files it opened the last time it ran (recorded by the pipeline), hashed now;
 - its parameters, the keys of its dependencies, and, per language, its string tables.
 
-:func:`closure` and :func:`file_digest` are pure functions of the files on disk; :class:`Scanner`
+:func:`closure`, :func:`code_digest` and :func:`file_digest` are pure functions of the files on disk; :class:`Scanner`
 caches the parse of each file by (size, mtime) within one build.
 """
 
@@ -167,6 +169,57 @@ def file_digest(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     except FileNotFoundError:
         return "missing"
+
+
+# Words that mean a module's own docstrings reach its output (an argparse description, a help
+# page): such a module is keyed by its bytes, docstrings included.
+READS_DOCSTRINGS = ("__doc__", "getdoc")
+
+
+def _strip_docstrings(tree: ast.Module) -> ast.Module:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                node.body = node.body[1:] or [ast.Pass()]
+    return tree
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_digest(path: Path, size: int, mtime_ns: int) -> str:
+    source = path.read_bytes()
+    if any(word.encode() in source for word in READS_DOCSTRINGS):
+        return hashlib.sha256(source).hexdigest()[:16]
+    tree = _strip_docstrings(ast.parse(source, filename=str(path)))
+    return "ast-" + hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:12]
+
+
+def code_digest(path: Path) -> str:
+    r"""Digest of a Python module's code: its syntax tree without docstrings (comments, blank lines
+    and formatting are not in the tree), or of its bytes if it reads docstrings at run time; or
+    ``"missing"``. Cached by (path, size, mtime) within a process.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> def digest(text):
+    ...     (folder / "m.py").write_text(text)
+    ...     return code_digest(folder / "m.py")
+    >>> digest("'Uses p and q.'\nx = 1  # one\n") == digest("'Uses p_data.'\n\nx = 1\n")
+    True
+    >>> digest("x = 1\n") == digest("x = 2\n")
+    False
+    >>> digest("'Usage.'\nprint(__doc__)\n") == digest("'Usage: new.'\nprint(__doc__)\n")
+    False
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    return _code_digest(path, stat.st_size, stat.st_mtime_ns)
 
 
 def versions(external: set[str]) -> dict[str, str]:

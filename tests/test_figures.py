@@ -393,13 +393,13 @@ def test_editing_one_figure_rebuilds_only_that_figure(built, monkeypatch):
     edited = "masks" if "masks" in FIGURES else FIGURES[0]
     source = keys.module_file(pipeline.REGISTRY[edited].func.__module__)
     manifest = (cache / "manifest.json").read_text()
-    real_digest, real_fingerprint = keys.file_digest, pipeline.fingerprint
+    real_digest, real_fingerprint = keys.code_digest, pipeline.fingerprint
 
     def edited_digest(path: Path) -> str:
         return real_digest(path) + ("-edited" if Path(path) == source else "")
 
     # an edit changes the file's digest, and its mtime (so the build's fingerprint) too
-    monkeypatch.setattr(keys, "file_digest", edited_digest)
+    monkeypatch.setattr(keys, "code_digest", edited_digest)
     monkeypatch.setattr(pipeline, "fingerprint", lambda *args: real_fingerprint(*args) + "-edited")
     try:
         result = pipeline.build(FIGURES, generated=generated, cache=cache, progress=False)

@@ -118,3 +118,59 @@ def test_the_pages_workflow_takes_cpu_torch_caches_pip_and_tests_before_deployin
     upload = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/upload-pages-artifact"))
     assert setup < test < upload  # a failing test stops the artifact, hence the deploy (needs: build)
     assert workflow["jobs"]["deploy"]["needs"] == "build"
+
+
+SITEBUILD = re.compile(r"(?:\.venv/bin/)?python -m sitebuild (.+?)(?:\s+#.*)?$")
+
+
+def _sitebuild_args(command: str) -> tuple:
+    """The arguments of a ``python -m sitebuild ...`` command, as the real parser reads them (an
+    unknown option or value fails), with the scene names checked by the registry."""
+    import shlex
+
+    from sitebuild.__main__ import build_parser
+    from sitebuild.media.scenes import check_scenes
+
+    try:
+        args = build_parser().parse_args(shlex.split(command))
+    except SystemExit:
+        raise AssertionError(f"`python -m sitebuild {command}` is not a valid command") from None
+    if args.command == "animations":
+        check_scenes(args.scenes)
+    return args
+
+
+def test_the_pages_workflow_renders_hd_and_the_pages_say_how_to_render_it():
+    """The published site offers HD files: the workflow renders every scene in HD in both
+    languages before it builds the site (the gallery lists what exists). The instructors' page says
+    how to render them locally with commands the command line accepts; CI's tests never render HD
+    (its targets are built on request only: tests/test_animations.py)."""
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["build"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    hd = [
+        (i, args)
+        for i, run in enumerate(runs)
+        for line in run.splitlines()
+        if (m := SITEBUILD.search(line)) and (args := _sitebuild_args(m.group(1))).command == "animations"
+    ]
+    assert any(a.quality == "hd" and a.lang == "all" and not a.scenes for _, a in hd), "the workflow renders no HD"
+    build = next(i for i, r in enumerate(runs) if "./dev.sh build" in r)
+    assert all(i < build for i, _ in hd), "HD is rendered after the site was built"
+    assert "hd" not in (ROOT / "dev.sh").read_text().split("test)")[1].split(";;")[0]
+
+    dev = (ROOT / "dev.sh").read_text()
+    for page in ("instructors.md", "instructors.zh.md"):
+        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+        section = text[text.index("{ #render }") : text.index("{ #gallery }")]
+        block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+        commands = [_sitebuild_args(m.group(1)) for line in block.splitlines() if (m := SITEBUILD.search(line))]
+        assert any(a.quality == "hd" for a in commands), f"{page}: no command renders HD"
+        for line in block.splitlines():
+            if line.startswith("./dev.sh "):
+                assert f"  {line.split()[1]})" in dev, f"{page}: dev.sh has no command {line.split()[1]!r}"
+        assert "/hd/" in section, f"{page}: does not say where the HD files go"
+    # the gallery's note for a scene without HD names the same command
+    pages = tomllib.loads((ROOT / "sitebuild" / "media" / "strings" / "pages.toml").read_text(encoding="utf-8"))
+    for lang, note in pages["gallery.hd_missing"].items():
+        command = re.search(r"`python -m sitebuild (.+?)`", note.format(scene="masks", width=1, height=1, fps=1))
+        assert command and _sitebuild_args(command.group(1)).quality == "hd", f"gallery ({lang}): {note}"

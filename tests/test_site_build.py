@@ -248,6 +248,40 @@ def test_notebook_pages_offer_their_notebook(built_site):
             assert (page.parent / href).exists()
 
 
+def test_notebook_pages_open_their_notebook_in_colab(built_site):
+    """Each notebook page links Colab to the notebook of its language in the repository (a path git
+    tracks), with a local icon (the page loads nothing from Colab), and that notebook's first code
+    cell installs the package when it is missing (Colab has torch, not ours)."""
+    import json
+    import subprocess
+
+    site = built_site.path
+    tracked = set(
+        subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    )
+    for lang_dir, suffix, text in ((site, ".ipynb", "Open in Colab"), (site / "zh", ".zh.ipynb", "在 Colab 中打开")):
+        for name in ("realnvp-moons", "flow-matching-gmm"):
+            page = lang_dir / "notebooks" / name / "index.html"
+            html = page.read_text(encoding="utf-8")
+            source = re.search(r'<a href="([^"]+)" title="[^"]*" class="md-source"', html).group(1)  # repo_url
+            repo = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)/?", source).group(1)
+            m = re.search(
+                r'<a class="md-button nb-colab" href="([^"]+)"[^>]*><img src="([^"]+)" alt=""[^>]*> ([^<]+)</a>', html
+            )
+            assert m, f"{page.relative_to(site)} has no Open in Colab link"
+            url, icon, label = m.groups()
+            path = f"docs/notebooks/{name}{suffix}"
+            assert url == f"https://colab.research.google.com/github/{repo}/blob/main/{path}"
+            assert path in tracked, f"Colab would open {path}, which git does not track"
+            assert label == text
+            assert not EXTERNAL.match(icon) and (page.parent / icon).resolve().is_file(), f"icon {icon} is not local"
+            first = next(
+                c for c in json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"
+            )
+            code = "".join(first["source"])
+            assert 'find_spec("explainer") is None' in code and '"pip", "install"' in code, f"{path}: first cell"
+
+
 HEADING_ID = re.compile(r'<h([1-6]) id="([^"]*)"')
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -325,6 +359,8 @@ def test_every_page_has_its_languages_copyright_and_edits_its_own_source(built_s
         if 'class="md-header' not in html:
             continue  # pipeline-generated HTML (players, deck), not a MkDocs page
         rel = page.relative_to(site).as_posix()
+        if rel.startswith(("explore/", "zh/explore/")):
+            continue  # full-screen explorer pages for projecting: no header, footer or edit link (issue 12)
         zh = '<html lang="zh"' in html  # (the one 404.html is built in the last language, zh)
         footer = re.search(r'<div class="md-copyright__highlight">(.*?)</div>', html, re.S)
         text = html_module.unescape(footer.group(1)) if footer else ""

@@ -38,6 +38,7 @@ import jsoncache
 import mkdocs.plugins
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_relative_url
 
 log = logging.getLogger("mkdocs.hooks.notebooks")
 
@@ -53,6 +54,13 @@ REPOSITORY_TEXT = {
     "en": 'Its first code cell installs the package from the <a href="{url}">repository</a> when it is missing.',
     "zh": '它的第一个代码单元会在缺少本项目的包时从<a href="{url}">代码仓库</a>安装。',
 }
+COLAB_TEXT = {"en": "Open in Colab", "zh": "在 Colab 中打开"}
+COLAB_TITLE = {
+    "en": "Run this notebook in Google Colab (its copy in the repository)",
+    "zh": "在 Google Colab 中运行此 notebook（代码仓库中的副本）",
+}
+COLAB_ICON = "assets/images/colab.svg"  # our own local image: the page loads nothing from Colab
+COLAB_BRANCH = "main"
 # the repository address written in the notebooks (their install cell and its note)
 NOTEBOOK_REPO_URL = "https://github.com/flows-explained/flows-explained"
 
@@ -264,12 +272,43 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
         html = html.replace(NOTEBOOK_REPO_URL, repo_url)
         space = "" if lang == "zh" else " "  # Chinese sentences follow each other without a space
         note += space + REPOSITORY_TEXT.get(lang, REPOSITORY_TEXT["en"]).format(url=repo_url)
+    colab = _colab_button(page, config, lang)
     header = (
-        f'<p class="nb-download"><a class="md-button" href="{name}" download>{text}</a> <small>{note}</small></p>\n'
+        f'<p class="nb-download"><a class="md-button" href="{name}" download>{text}</a> {colab}'
+        f"<small>{note}</small></p>\n"
     )
     # after the notebook's title when it has one, else on top
     m = re.search(r"</h1>", html)
     return html[: m.end()] + "\n" + header + html[m.end() :] if m else header + html
+
+
+def colab_url(repo_url: str, path: str, branch: str = COLAB_BRANCH) -> str | None:
+    """Colab's address for the notebook at ``path`` in a GitHub repository (None for another host).
+
+    >>> colab_url("https://github.com/flows-explained/flows-explained/", "docs/notebooks/a.ipynb")
+    'https://colab.research.google.com/github/flows-explained/flows-explained/blob/main/docs/notebooks/a.ipynb'
+    >>> colab_url("https://gitlab.com/a/b", "x.ipynb") is None
+    True
+    """
+    m = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", repo_url.strip())
+    if not m:
+        return None
+    return f"https://colab.research.google.com/github/{m.group(1)}/{m.group(2)}/blob/{branch}/{path}"
+
+
+def _colab_button(page, config, lang: str) -> str:
+    """The "Open in Colab" link of a notebook page ("" when the repository is not on GitHub)."""
+    root = Path(config.config_file_path).resolve().parent
+    source = Path(page.file.abs_src_path).resolve().relative_to(root).as_posix()
+    url = colab_url(_repo_url(config), source)
+    if url is None:
+        return ""
+    icon = get_relative_url(COLAB_ICON, page.file.url)
+    text, title = COLAB_TEXT.get(lang, COLAB_TEXT["en"]), COLAB_TITLE.get(lang, COLAB_TITLE["en"])
+    return (
+        f'<a class="md-button nb-colab" href="{url}" title="{title}">'
+        f'<img src="{icon}" alt="" width="20" height="20"> {text}</a> '
+    )
 
 
 def _repo_url(config) -> str:

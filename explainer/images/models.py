@@ -3,7 +3,7 @@ r"""Two multi-scale image flows, built from the couplings and the image transfor
 
 Both start with :class:`~explainer.transforms.Dequantize` (integer grey levels → :math:`[0,1)`)
 and :class:`~explainer.transforms.Logit`, so ``flow.log_prob(n)`` on integer images is the
-dequantization bound :math:`\log q(x') - D\log K` and ``flow.sample`` returns integer images.
+dequantization bound :math:`\log p_\theta(x') - D\log K` and ``flow.sample`` returns integer images.
 Both end where they started in shape: the latent is an image of the event shape, with every
 factored-out variable at the pixel position it came from.
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .._checks import check_pair
+
 
 @dataclass
 class PathSample:
@@ -92,13 +94,7 @@ class CondOTPath:
 
     def sample(self, x_0: torch.Tensor, x_1: torch.Tensor, t) -> PathSample:
         """The point ``x_t`` and target velocity ``dx_t`` for each row of ``x_0``, ``x_1``, ``t``."""
-        for name, v in (("x_0", x_0), ("x_1", x_1)):
-            if not isinstance(v, torch.Tensor) or not v.is_floating_point():
-                raise TypeError(f"{name} must be a floating-point torch.Tensor")
-            if v.dim() < 2:
-                raise ValueError(f"{name} has shape {tuple(v.shape)}; expected (batch, dim, ...)")
-        if x_0.shape != x_1.shape:
-            raise ValueError(f"x_0 and x_1 must have the same shape, got {tuple(x_0.shape)} and {tuple(x_1.shape)}")
+        check_pair(x_0, x_1)
         t = check_times(t, batch=x_0.shape[0]).to(x_0)
         t_ = t.reshape(-1, *([1] * (x_0.dim() - 1)))
         if self.sigma_min == 0.0:  # lerp: one kernel, and exact at both ends (x_0 at t = 0, x_1 at t = 1)

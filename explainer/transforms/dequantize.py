@@ -37,13 +37,13 @@ class Dequantize(Transform):
     log-dets sum to zero as for every transform.
 
     **Bits per dimension.** Put this transform first in a flow. The flow's
-    ``log_prob(n)`` is then :math:`\log q(x') - D \log K` for one draw of :math:`u`, with
-    :math:`q` the continuous density of :math:`x' \in [0,1)^D`. The probability the continuous model
+    ``log_prob(n)`` is then :math:`\log p_\theta(x') - D \log K` for one draw of :math:`u`, with
+    :math:`p_\theta` the continuous density of :math:`x' \in [0,1)^D`. The probability the continuous model
     gives image :math:`n` is the mass of its cell, and changing variables :math:`x' = (n + u)/K`
     (Jacobian :math:`K^{-D}`) and applying Jensen's inequality gives
 
-    .. math:: \log P(n) = \log \int_{[0,1)^D} q\Big(\tfrac{n+u}{K}\Big) K^{-D} du
-              \;\ge\; \mathbb{E}_u\big[\log q(x')\big] - D \log K ,
+    .. math:: \log P(n) = \log \int_{[0,1)^D} p_\theta\Big(\tfrac{n+u}{K}\Big) K^{-D} du
+              \;\ge\; \mathbb{E}_u\big[\log p_\theta(x')\big] - D \log K ,
 
     so :math:`-\log P(n) \le \mathbb{E}_u[\mathrm{NLL}_{\text{cont}}(x')] + D\log K =
     \mathbb{E}_u[-\text{log\_prob}(n)]` and

@@ -1,7 +1,8 @@
 r"""Depth vs fit: RealNVP with 1, 2, 4 and 8 alternating affine couplings trained on moons with
 the same budget (``model:realnvp-moons-depth-{1,2,4}`` and ``model:realnvp-moons``). The test
-NLL falls towards the data's entropy :math:`H(p)`, the lowest NLL any model can reach
-(:math:`\mathbb{E}_p[-\log q] = H(p) + \mathrm{KL}(p \,\|\, q)`); the panels show each model's density.
+NLL falls towards the data's entropy :math:`H(p_\mathrm{data})`, the lowest NLL any model can reach
+(:math:`\mathbb{E}_{p_\mathrm{data}}[-\log p_\theta]
+= H(p_\mathrm{data}) + \mathrm{KL}(p_\mathrm{data} \,\|\, p_\theta)`); the panels show each model's density.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ r"""Probability paths of flow matching: one conditional path and the marginal pa
 Top row: the conditional path :math:`p_t(x \mid x_1) = \mathcal{N}(t\,x_1, (1 - t)^2 I)` of the
 linear (conditional-OT) path for one data point :math:`x_1`: noise samples
 :math:`x_t = (1 - t)\,x_0 + t\,x_1` and the 1σ and 2σ circles. Bottom row: the marginal path
-:math:`p_t(x) = \int p_t(x \mid x_1)\,q(x_1)\,dx_1`, drawn by pairing every noise sample with a
+:math:`p_t(x) = \int p_t(x \mid x_1)\,p_\mathrm{data}(x_1)\,dx_1`, drawn by pairing every noise sample with a
 data sample (moons) and moving both along the same straight lines.
 """
 

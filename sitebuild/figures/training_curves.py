@@ -1,7 +1,7 @@
 r"""Training curves of the comparison: the loss against optimiser steps, mean over seeds.
 
 Top row: RealNVP and NSF minimise the negative log-likelihood (minibatch NLL, averaged over
-windows of steps; band = min–max over seeds), with the true entropy :math:`H(p)` below which no
+windows of steps; band = min–max over seeds), with the true entropy :math:`H(p_\mathrm{data})` below which no
 model can go. Bottom row: flow matching minimises the CFM loss, whose minimum is the conditional
 variance of the target, not zero. Data: ``model:comparison``'s ``results.json``.
 """

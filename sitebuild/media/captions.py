@@ -1,6 +1,9 @@
-"""WebVTT captions from a scene's steps: one cue per step, its narration."""
+"""WebVTT captions from a scene's steps: each step's narration, in as many cues as it needs to fit
+on two lines, shown for the step's time (see ``animations/reading.py`` for the reading speed)."""
 
 from __future__ import annotations
+
+from animations import reading
 
 
 def vtt_time(seconds: float) -> str:
@@ -16,10 +19,37 @@ def vtt_time(seconds: float) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
-def webvtt(steps: list[dict], duration: float) -> str:
-    """Captions: one cue per step, from its start to the next step's start (or the end).
+def cues(steps: list[dict], duration: float, lang: str) -> list[tuple[float, float, str]]:
+    """``(start, end, text)`` of every cue: a step runs from its start to the next step's start (or
+    ``duration``); its narration is cut by ``reading.cues`` and the step's time is shared among the
+    pieces in proportion to their characters, so each piece is read at the step's pace.
 
-    >>> print(webvtt([{"start": 0.0, "narration": "a"}, {"start": 2.0, "narration": "b"}], 3.0))
+    >>> for cue in cues([{"start": 0.0, "narration": "One. Two."}, {"start": 3.0, "narration": "b"}], 4.0, "en"):
+    ...     print(cue)
+    (0.0, 3.0, 'One. Two.')
+    (3.0, 4.0, 'b')
+    >>> long = "Each point follows the ODE dx/dt = v(x, t). The field changes with time, and at t = 1 the points " \\
+    ...        "form the data."
+    >>> [(round(a, 2), round(b, 2)) for a, b, _ in cues([{"start": 0.0, "narration": long}], 11.0, "en")]
+    [(0.0, 4.3), (4.3, 11.0)]
+    """
+    out = []
+    for i, step in enumerate(steps):
+        end = steps[i + 1]["start"] if i + 1 < len(steps) else duration
+        pieces = reading.cues(step["narration"], lang)
+        total = sum(reading.characters(p) for p in pieces)
+        at = step["start"]
+        for k, piece in enumerate(pieces):
+            until = end if k == len(pieces) - 1 else at + (end - step["start"]) * reading.characters(piece) / total
+            out.append((at, until, piece))
+            at = until
+    return out
+
+
+def webvtt(steps: list[dict], duration: float, lang: str) -> str:
+    """The WebVTT file of :func:`cues`.
+
+    >>> print(webvtt([{"start": 0.0, "narration": "a"}, {"start": 2.0, "narration": "b"}], 3.0, "en"))
     WEBVTT
     <BLANKLINE>
     1
@@ -32,7 +62,6 @@ def webvtt(steps: list[dict], duration: float) -> str:
     <BLANKLINE>
     """
     lines = ["WEBVTT", ""]
-    for i, step in enumerate(steps):
-        end = steps[i + 1]["start"] if i + 1 < len(steps) else duration
-        lines += [str(i + 1), f"{vtt_time(step['start'])} --> {vtt_time(end)}", step["narration"], ""]
+    for i, (start, end, text) in enumerate(cues(steps, duration, lang)):
+        lines += [str(i + 1), f"{vtt_time(start)} --> {vtt_time(end)}", text, ""]
     return "\n".join(lines)

@@ -50,7 +50,7 @@ def make_media(ctx: Context, scene: str, lang: str, quality: str, exports: list[
         "poster_time": media.poster_time,
     }
     vtt, steps = out_dir / f"{scene}.vtt", out_dir / "steps.json"
-    vtt.write_text(captions.webvtt(raw.steps["steps"], info["duration"]), encoding="utf-8")
+    vtt.write_text(captions.webvtt(raw.steps["steps"], info["duration"], lang), encoding="utf-8")
     steps.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     files = [media.files["mp4"], media.files["webm"], media.files["poster"], vtt, steps]
     files += [media.files["gif"]] if "gif" in media.files else []

@@ -3,8 +3,8 @@ r"""RealNVP vs NSF vs flow matching on the four 2D datasets, measured (the compa
 One model per (method, dataset, seed) is trained once with its model's *recipe* (steps, batch,
 learning rate, network: :data:`BUDGETS`) and reused for every metric:
 
-- test NLL (nats) on held-out points and the gap to the true entropy :math:`H(p)` (an estimate of
-  :math:`\mathrm{KL}(p\|q)`); flow matching's NLL by the exact divergence with RK4, 25 steps;
+- test NLL (nats) on held-out points and the gap to the true entropy :math:`H(p_\mathrm{data})` (an estimate of
+  :math:`\mathrm{KL}(p_\mathrm{data}\|p_\theta)`); flow matching's NLL by the exact divergence with RK4, 25 steps;
 - sample quality: the energy distance of model samples to held-out data, next to the *floor*
   (the energy distance between two independent held-out draws of the same size);
 - flow matching's energy distance against NFE for Euler, midpoint and RK4 at equal budgets of

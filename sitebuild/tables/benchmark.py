@@ -28,8 +28,8 @@ BENCH_TEXT = {
             "Versions: {versions}."
         ),
         "coupling_head": (
-            "| model | library | ms/step | ratio | test NLL (nats) | gap to $H(p)$ | max inversion error "
-            "(float32, worst seed) | {n_sample:,} samples (s) |"
+            "| model | library | ms/step | ratio | test NLL (nats) | gap to $H(p_\\mathrm{{data}})$ "
+            "| max inversion error (float32, worst seed) | {n_sample:,} samples (s) |"
         ),
         "fm_head": (
             "| library | ms/step | ratio | NLL (nats) | energy distance ×10³: Euler NFE 10 | Euler NFE 100 "
@@ -63,7 +63,7 @@ BENCH_TEXT = {
             "同类库（< 1 表示我们更快）。版本：{versions}。"
         ),
         "coupling_head": (
-            "| 模型 | 库 | 毫秒/步 | 比值 | 测试集 NLL（nats） | 与 $H(p)$ 的差距 | 最大逆变换误差"
+            "| 模型 | 库 | 毫秒/步 | 比值 | 测试集 NLL（nats） | 与 $H(p_\\mathrm{{data}})$ 的差距 | 最大逆变换误差"
             "（float32，最差种子） "
             "| 采样 {n_sample:,} 个（秒） |"
         ),

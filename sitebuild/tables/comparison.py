@@ -39,7 +39,8 @@ TABLE_TEXT = {
             "reconstruction with {solver}."
         ),
         "head": (
-            "| data ($H(p)$) | model | test NLL (nats) | gap to $H(p)$ | energy distance ×10³ (floor) "
+            "| data ($H(p_\\mathrm{{data}})$) | model | test NLL (nats) | gap to $H(p_\\mathrm{{data}})$ "
+            "| energy distance ×10³ (floor) "
             "| train (s) | ms/step | sample {n_timing:,} (s) | reconstruction $\\max\\|x-\\hat x\\|_\\infty$ |"
         ),
         "plateau_caption": (
@@ -61,7 +62,8 @@ TABLE_TEXT = {
         "floor": "floor (two held-out draws)",
         "adaptive": "adaptive, tol {tol:g}",
         "notes": (
-            "The gap is test NLL − $H(p)$, an estimate of KL(p‖q); a value slightly below 0 is sampling noise. "
+            "The gap is test NLL − $H(p_\\mathrm{data})$, an estimate of KL(p_data‖p_θ); "
+            "a value slightly below 0 is sampling noise. "
             "Wall times depend on the machine and on the other process running beside each job; "
             "the ratios are the informative part. Regenerate the full budget with "
             "`python -m sitebuild.models.comparison --budget full`."
@@ -84,7 +86,8 @@ TABLE_TEXT = {
             "采样与重建用 {solver}。"
         ),
         "head": (
-            "| 数据（$H(p)$） | 模型 | 测试集 NLL（nats） | 与 $H(p)$ 的差距 | 能量距离 ×10³（下限） "
+            "| 数据（$H(p_\\mathrm{{data}})$） | 模型 | 测试集 NLL（nats） | 与 $H(p_\\mathrm{{data}})$ 的差距 "
+            "| 能量距离 ×10³（下限） "
             "| 训练（秒） | 毫秒/步 | 采样 {n_timing:,} 个（秒） | 重建误差 $\\max\\|x-\\hat x\\|_\\infty$ |"
         ),
         "plateau_caption": (
@@ -103,7 +106,8 @@ TABLE_TEXT = {
         "floor": "下限（两次留出抽样）",
         "adaptive": "自适应，容差 {tol:g}",
         "notes": (
-            "差距 = 测试集 NLL − $H(p)$，是 KL(p‖q) 的估计；略低于 0 的值是抽样噪声。运行时间取决于机器以及与每"
+            "差距 = 测试集 NLL − $H(p_\\mathrm{data})$，是 KL(p_data‖p_θ) 的估计；略低于 0 的值是抽样噪声。"
+            "运行时间取决于机器以及与每"
             "个任务"
             "并行运行的另一个进程，比值才是有意义的部分。完整预算的结果可用 "
             "`python -m sitebuild.models.comparison --budget full` 重新生成。"

@@ -1,6 +1,6 @@
 r"""``table:fm_variance``: the flow-matching page's claim, measured on the trained moons model.
 
-For the linear path with independent :math:`x_0 \sim \mathcal{N}(0, I)` and :math:`x_1 \sim q`,
+For the linear path with independent :math:`x_0 \sim \mathcal{N}(0, I)` and :math:`x_1 \sim p_\mathrm{data}`,
 
 .. math::
 

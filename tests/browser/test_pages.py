@@ -43,7 +43,7 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 LANGS = ("en", "zh")
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 120_000  # at load 10, every phone-figure test timed out at 20 s while loading the page
 
 
 def _slugs() -> list[str]:
@@ -477,7 +477,8 @@ def test_embed_snippets_work_from_another_origin(browser, built_site, site_url, 
     assert "YOUR-SITE" not in text
     if lang == "zh":
         assert "preview 854" not in text and "Notebook" not in text
-    snippets = [b for b in _code_blocks(page) if b.startswith(("<video", "<iframe"))]
+    # the scenes' snippets (the explorers' iframe snippet, to explore/, is tested in test_explorer)
+    snippets = [b for b in _code_blocks(page) if b.startswith(("<video", "<iframe")) and "explore/" not in b]
     assert len(snippets) == 2 * len(LESSONS), len(snippets)
     video, iframe = snippets[:2]
     assert 'crossorigin="anonymous"' in video and ' label="' in video and 'kind="captions"' in video

@@ -50,6 +50,8 @@ SUITE = [
     ("en", "dequantization", "images/"),
     ("en", "Jacobian", "change-of-variables/"),
     ("en", "flow matching", "flow-matching/"),
+    ("en", "rectified flow", "flow-matching-in-depth/"),
+    ("zh", "整流流", "flow-matching-in-depth/"),
     ("en", "coupling layer", "coupling-layers/"),
     ("en", "masking", "masking/"),
     ("en", "checkerboard", "masking/"),
@@ -258,7 +260,7 @@ def test_pasted_text_starts_a_search(browser, site_url, lang, query):  # noqa: F
         page = v.goto("zh/" if lang == "zh" else "")
         _ready(page)
         page.keyboard.insert_text(query)  # what a paste or an input method delivers: no keyup
-        page.locator(".md-search-result__item").first.wait_for(state="attached", timeout=10_000)
+        page.locator(".md-search-result__item").first.wait_for(state="attached", timeout=60_000)
         assert not v.errors, v.errors
     finally:
         v.close()
