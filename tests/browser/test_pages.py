@@ -660,11 +660,12 @@ def test_figure_gallery(visit, lang, width):
     if lang == "zh":
         problems += [f"{f['name']}: alt text not in Chinese" for f in got["figures"] if not CJK_RE.search(f["alt"])]
     names = {d["name"]: d["href"] for d in got["downloads"]}
-    suffix = "" if lang == "en" else f".{lang}"
+    # mkdocs-static-i18n serves <figure>.zh.<ext> as zh/generated/figures/<figure>.<ext>
+    folder = ("/zh" if lang == "zh" else "") + "/generated/figures/"
     for figure in FIGURES:
         for ext in ("svg", "png"):
             href = names.get(f"{figure}.{lang}.{ext}")
-            if href is None or not href.endswith(f"/{figure}{suffix}.{ext}"):
+            if href is None or not href.endswith(f"{folder}{figure}.{ext}"):
                 problems.append(f"{figure}: no {ext.upper()} download named {figure}.{lang}.{ext} ({href})")
                 continue
             response = v.context.request.get(href)
@@ -672,6 +673,11 @@ def test_figure_gallery(visit, lang, width):
                 problems.append(f"{href}: HTTP {response.status}")
             elif ext == "svg" and not ET.fromstring(response.body()).get("viewBox"):
                 problems.append(f"{href}: no viewBox")
+            elif (
+                lang != "en"
+                and response.body() == v.context.request.get(href.replace(folder, "/generated/figures/")).body()
+            ):
+                problems.append(f"{href}: the English figure, not the {lang} one")
     if got["width"] > width + 1:
         problems.append(f"scrolls sideways: {got['width']} px wide at {width} px")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
