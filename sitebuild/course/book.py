@@ -6,7 +6,8 @@ whole book at once). Ids get the chapter's prefix, so that two pages' ``#exercis
 a link to another page of the book becomes a link inside the PDF; a link to a file that is not a
 page (a download) points to the published site when its address is known, and is dropped
 otherwise; images and posters are addressed from the site's root. The book's head takes the
-site's stylesheets (print.css lays the pages out for paper) and only three scripts: MathJax's
+site's stylesheets (print.css lays the pages out for paper), the Chinese font's rules
+(:mod:`sitebuild.course.fonts`) and only three scripts: MathJax's
 configuration, MathJax, and print.js (it opens every ``<details>`` before printing).
 """
 
@@ -20,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 
 from sitebuild import nav, strings
+from sitebuild.course import fonts
 
 ORIGIN = "http://course.invalid/"  # the printer answers every request to it from the built site
 BOOK_PATH = "__course__.html"  # where the book itself is served on ORIGIN
@@ -32,6 +34,10 @@ DROP = (
     "//a[contains(concat(' ', @class, ' '), ' headerlink ')]",
     "//*[contains(concat(' ', @class, ' '), ' md-content__button ')]",
     "//*[contains(concat(' ', @class, ' '), ' md-source-file ')]",
+)
+# Taken out but not what follows them: lxml's HTML parser does not know these are empty elements
+# and reads what comes after one (the <img> of a <picture>) as its content.
+UNWRAP = (
     "//picture/source",  # the phone layout: paper gets the wide one
     "//video/source",  # a video prints as its poster
     "//video/track",
@@ -104,6 +110,9 @@ def chapter(page_html: str, page: nav.Page, lang: str, chapters: dict[str, str],
     for query in DROP:
         for element in article.xpath(query):
             element.drop_tree()
+    while found := article.xpath(" | ".join(UNWRAP)):  # nested: <source><source><track>...
+        for element in found:
+            element.drop_tag()
     base, mine = ORIGIN + page.url(lang), chapters[page.url(lang)]
     for element in article.iter():
         if not isinstance(element.tag, str):
@@ -121,6 +130,8 @@ def chapter(page_html: str, page: nav.Page, lang: str, chapters: dict[str, str],
                 element.set(name, urljoin(base, element.get(name)))
         if element.tag == "img":
             element.set("loading", "eager")
+        if element.tag == "video":  # paper shows its poster, without a player's controls over it
+            element.attrib.pop("controls", None)
         element.attrib.pop("srcset", None)
     sections = [(h.get("id"), _inner(h)) for h in article.xpath(".//h2[@id]")]
     title = page.titles[lang]
@@ -180,7 +191,7 @@ def book(site: Path, lang: str, version: str, site_url: str = "") -> str:
     scripts = "".join(f'<script src="{ORIGIN}{s}"></script>' for s in SCRIPTS)
     return (
         f'<!doctype html><html lang="{"zh-Hans" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(w['title'])}</title>{''.join(styles)}</head>"
+        f"<title>{html.escape(w['title'])}</title>{''.join(styles)}<style>{fonts.css(ORIGIN)}</style></head>"
         '<body dir="ltr" data-md-color-scheme="default" data-md-color-primary="indigo"'
         ' data-md-color-accent="deep-orange">'
         '<div class="md-container"><main class="md-main"><div class="md-main__inner md-grid"><div class="md-content">'

@@ -2,7 +2,8 @@
 
 A PDF is printed again only when its key changes: the book's HTML (every page's article, in
 order), the bytes of every file it loads (stylesheets, scripts, images, and everything under
-``assets/``: MathJax and its fonts), this package's code and words, and Chromium's version. The
+``assets/``: MathJax and its fonts), this package's code and words, Chromium's version and the
+Noto Sans CJK files the book's Chinese font is cut from. The
 last PDF of each language is kept in ``.cache/course-pdf/``; an unchanged site costs the time to
 assemble and hash the book (about a second), not a print.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from sitebuild.course import book, printer
+from sitebuild.course import book, fonts, printer
 from sitebuild.keys import ROOT
 
 CACHE = ROOT / ".cache" / "course-pdf"
@@ -74,6 +75,9 @@ def key(site: Path, book_html: str) -> str:
         h.update(str(path.relative_to(site) if site in path.parents else path.name).encode())
         h.update(hashlib.sha256(path.read_bytes()).digest())
     h.update(_chromium().encode())
+    for weight in fonts.WEIGHTS:  # the system font the Chinese subset is cut from
+        font, index = fonts.locate(weight)
+        h.update(f"{font}:{index}:{font.stat().st_size}".encode())
     return h.hexdigest()[:16]
 
 

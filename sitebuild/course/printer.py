@@ -5,8 +5,10 @@ Every request goes to :data:`~sitebuild.course.book.ORIGIN` and is answered from
 folder (the book itself from memory); any other request is refused, so the PDF is made offline.
 Before printing: MathJax has typeset everything (``MathJax.startup.promise``), every image has
 loaded, and ``beforeprint`` has been sent (print.js opens every ``<details>``). Chromium embeds
-the fonts it uses (subsets; Noto Sans CJK for Chinese), writes the outline (bookmarks) from the
-headings and numbers the pages in its footer.
+the fonts it uses as fonts when they are TrueType (subsets), and draws the glyphs of the others as
+Type 3 pictures (MathJax's, whose text still reads back right); the Chinese text gets a TrueType
+cut of Noto Sans CJK SC made for the book (:mod:`sitebuild.course.fonts`). It writes the outline
+(bookmarks) from the headings and numbers the pages in its footer.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from sitebuild.course.book import BOOK_PATH, ORIGIN, words
+import lxml.html
+
+from sitebuild.course import fonts
+from sitebuild.course.book import BOOK_PATH, ORIGIN
 
 EXTERNAL_TOOLS = ("chromium",)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -25,33 +30,49 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"
 TIMEOUT_MS = 1_800_000  # MathJax typesets the whole course in one page: minutes on a busy machine
 MARGIN = {"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}
 
-READY_JS = r"""async () => {
+READY_JS = r"""async (families) => {
   await MathJax.startup.promise;
+  const cjk = [...document.fonts].filter(f => families.includes(f.family.replace(/"/g, '')));
+  await Promise.all(cjk.map(f => f.load().catch(() => null)));
+  await document.fonts.ready;
   const imgs = [...document.images];
   await Promise.all(imgs.map(i => i.complete ? null
     : new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
   window.dispatchEvent(new Event('beforeprint'));
   return {images: imgs.length, broken: imgs.filter(i => !(i.naturalWidth > 0)).map(i => i.src).slice(0, 5),
           math: document.querySelectorAll('mjx-container').length,
+          fonts: cjk.length ? cjk.filter(f => f.status === 'error').map(f => f.family) : ['none of ' + families],
           errors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent).slice(0, 5)};
 }"""
 
 
-def footer(lang: str) -> str:
-    """Chromium's footer template: the page number and the page count, in ``lang``.
+def footer() -> str:
+    """Chromium's footer template: the page number and the page count, "3 / 120" in both
+    languages. (A footer is drawn apart from the page and cannot use the book's fonts: words such
+    as 第…页 would come from the system's CFF font, as pictures that read back as radicals.)
 
-    >>> "pageNumber" in footer("zh") and "第" in footer("zh")
+    >>> "pageNumber" in footer() and "totalPages" in footer()
     True
     """
-    w = words(lang)
     return (
         '<div style="width:100%;text-align:center;font-size:8pt;color:#555;font-family:sans-serif">'
-        f'{w["page"]} <span class="pageNumber"></span> {w["page_of"]} <span class="totalPages"></span> {w["page_end"]}'
-        "</div>"
+        '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
     )
 
 
-def _answer(site: Path, book_html: str):
+def book_text(book_html: str) -> str:
+    """Every character the book shows (its text, not its markup), for the font subset.
+
+    >>> sorted(set(book_text("<p>流 <b>flow</b></p><script>x</script>")))
+    [' ', 'f', 'l', 'o', 'w', '流']
+    """
+    doc = lxml.html.fromstring(book_html)
+    for element in doc.xpath("//script | //style"):
+        element.drop_tree()
+    return doc.text_content()
+
+
+def _answer(site: Path, book_html: str, served: dict[str, bytes]):
     root = Path(site).resolve()
 
     def handle(route):
@@ -61,6 +82,8 @@ def _answer(site: Path, book_html: str):
         rel = unquote(urlsplit(url).path).lstrip("/")
         if rel == BOOK_PATH:
             return route.fulfill(status=200, body=book_html, content_type="text/html; charset=utf-8")
+        if rel in served:
+            return route.fulfill(status=200, body=served[rel], content_type="font/ttf")
         path = (root / rel).resolve()
         if path.is_dir():
             path = path / "index.html"
@@ -85,18 +108,23 @@ def print_pdf(site: Path, book_html: str, out: Path, lang: str) -> dict:
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    text = book_text(book_html)
+    served = {fonts.path(weight): fonts.truetype(text, weight) for weight in fonts.WEIGHTS}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
             context = browser.new_context(color_scheme="light", service_workers="block")
             context.set_default_timeout(TIMEOUT_MS)
-            context.route("**/*", _answer(site, book_html))
+            context.route("**/*", _answer(site, book_html, served))
             page = context.new_page()
             page.goto(ORIGIN + BOOK_PATH, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
             page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-            state = page.evaluate(READY_JS)
-            if state["errors"] or state["broken"]:
-                problems = f"MathJax errors {state['errors']}, images not loaded {state['broken']}"
+            state = page.evaluate(READY_JS, [fonts.FAMILY, fonts.FALLBACK])
+            if state["errors"] or state["broken"] or state["fonts"]:
+                problems = (
+                    f"MathJax errors {state['errors']}, images not loaded {state['broken']}, "
+                    f"fonts not loaded {state['fonts']}"
+                )
                 raise RuntimeError(f"course PDF ({lang}): {problems}")
             page.pdf(
                 path=str(out),
@@ -105,7 +133,7 @@ def print_pdf(site: Path, book_html: str, out: Path, lang: str) -> dict:
                 print_background=True,
                 display_header_footer=True,
                 header_template="<span></span>",
-                footer_template=footer(lang),
+                footer_template=footer(),
                 outline=True,
                 tagged=True,
             )
