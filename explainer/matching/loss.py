@@ -36,10 +36,30 @@ def cfm_loss(velocity: nn.Module, path: CondOTPath, x_0: torch.Tensor, x_1: torc
     return residual.pow(2).sum() / residual.shape[0]  # = mean over the batch of the squared norms
 
 
+def cfm_rows(velocity: nn.Module, x_1: torch.Tensor, path: CondOTPath | None = None) -> torch.Tensor:
+    r"""One CFM loss per row, :math:`\|v(x_t, t) - \dot x_t\|^2`, shape ``(batch,)``, with
+    :math:`x_0 \sim \mathcal{N}(0, I)` and :math:`t \sim \mathcal{U}[0, 1]` drawn as
+    :class:`CFMObjective` draws them (its value is the mean of these rows). For
+    :func:`explainer.ensemble.fit_ensemble`, which needs each member's own mean.
+
+    >>> from explainer.matching.velocity import VelocityMLP
+    >>> v, x_1 = VelocityMLP(2, hidden=8, depth=1), torch.randn(16, 2)
+    >>> _ = torch.manual_seed(0); rows = cfm_rows(v, x_1)
+    >>> _ = torch.manual_seed(0); whole = CFMObjective()(v, x_1)
+    >>> rows.shape, torch.allclose(rows.mean(), whole)
+    (torch.Size([16]), True)
+    """
+    path = path or CondOTPath()
+    x_0 = torch.randn_like(x_1)
+    t = torch.rand(x_1.shape[0], dtype=x_1.dtype, device=x_1.device)
+    s = path.sample(x_0, x_1, t)
+    return (velocity(s.x_t, s.t) - s.dx_t).pow(2).sum(dim=1)
+
+
 class CFMObjective:
     """``loss(model, x_1)`` for :func:`explainer.train.fit`: draws noise :math:`x_0 \\sim
     \\mathcal{N}(0, I)` and :math:`t \\sim \\mathcal{U}[0, 1]` from torch's global generator (which
-    ``fit`` seeds), then returns :func:`cfm_loss`.
+    ``fit`` seeds), then returns the batch mean of :func:`cfm_rows` (:func:`cfm_loss`'s value).
 
     >>> from explainer.matching.velocity import VelocityMLP
     >>> loss = CFMObjective()(VelocityMLP(2, hidden=8, depth=1), torch.randn(16, 2))
@@ -51,6 +71,4 @@ class CFMObjective:
         self.path = path or CondOTPath()
 
     def __call__(self, model: nn.Module, x_1: torch.Tensor) -> torch.Tensor:
-        x_0 = torch.randn_like(x_1)
-        t = torch.rand(x_1.shape[0], dtype=x_1.dtype, device=x_1.device)
-        return cfm_loss(model, self.path, x_0, x_1, t)
+        return cfm_rows(model, x_1, self.path).mean()

@@ -53,6 +53,26 @@ def pack_pairs(x_0: torch.Tensor, x_1: torch.Tensor) -> torch.Tensor:
     return torch.cat([x_0, x_1], dim=1)
 
 
+def paired_cfm_rows(velocity: nn.Module, pairs: torch.Tensor, path: CondOTPath | None = None) -> torch.Tensor:
+    r"""One CFM loss per pair, :math:`\|v(x_t, t) - (x_1 - x_0)\|^2`, shape ``(batch,)``, with
+    :math:`t \sim \mathcal{U}[0, 1]` drawn as :class:`PairedCFMObjective` draws it (its value is
+    the mean of these rows); for :func:`explainer.ensemble.fit_ensemble`.
+
+    >>> from explainer.matching.velocity import VelocityMLP
+    >>> v, pairs = VelocityMLP(2, hidden=8, depth=1), pack_pairs(torch.randn(6, 2), torch.randn(6, 2))
+    >>> _ = torch.manual_seed(0); rows = paired_cfm_rows(v, pairs)
+    >>> _ = torch.manual_seed(0); whole = PairedCFMObjective()(v, pairs)
+    >>> rows.shape, torch.allclose(rows.mean(), whole)
+    (torch.Size([6]), True)
+    """
+    if pairs.dim() != 2 or pairs.shape[1] % 2:
+        raise ValueError(f"pairs must have shape (batch, 2d) = [x_0 | x_1], got {tuple(pairs.shape)}")
+    x_0, x_1 = pairs.chunk(2, dim=1)
+    t = torch.rand(pairs.shape[0], dtype=pairs.dtype, device=pairs.device)
+    s = (path or CondOTPath()).sample(x_0, x_1, t)
+    return (velocity(s.x_t, s.t) - s.dx_t).pow(2).sum(dim=1)
+
+
 class PairedCFMObjective:
     """``loss(model, pairs)`` with ``pairs = [x_0 | x_1]`` (see :func:`pack_pairs`).
 
@@ -65,8 +85,4 @@ class PairedCFMObjective:
         self.path = path or CondOTPath()
 
     def __call__(self, model: nn.Module, pairs: torch.Tensor) -> torch.Tensor:
-        if pairs.dim() != 2 or pairs.shape[1] % 2:
-            raise ValueError(f"pairs must have shape (batch, 2d) = [x_0 | x_1], got {tuple(pairs.shape)}")
-        x_0, x_1 = pairs.chunk(2, dim=1)
-        t = torch.rand(pairs.shape[0], dtype=pairs.dtype, device=pairs.device)
-        return cfm_loss(model, self.path, x_0, x_1, t)
+        return paired_cfm_rows(model, pairs, self.path).mean()

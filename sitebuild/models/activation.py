@@ -23,15 +23,16 @@ ACTIVATION = "elu"
 DATASETS = ("moons", "8gaussians")
 
 
-def run_activation(dataset: str, seed: int, budget_name: str, act: str = ACTIVATION) -> dict:
-    """Train comparison's flow-matching recipe with activation ``act`` on ``dataset``; measure it.
+def run_activation(dataset: str, budget_name: str, act: str = ACTIVATION, seeds=comparison.SEEDS) -> list[dict]:
+    """Train comparison's flow-matching recipe with activation ``act`` on ``dataset``, one model
+    per seed (side by side, as the comparison trains its own); measure each; one row per seed.
 
     >>> comparison.BUDGETS["doc"] = {"models": {"fm": {"steps": 5, "batch_size": 32, "lr": 1e-3,
     ...     "net": {"hidden": 8, "depth": 1, "act": "silu"}}}, "n_train": 200, "n_test": 50, "n_samples": 40}
-    >>> row = run_activation("moons", 0, "doc")
+    >>> rows = run_activation("moons", "doc", seeds=(0, 1))
     >>> del comparison.BUDGETS["doc"]
-    >>> row["act"], sorted(k for k in row if k not in ("act", "dataset", "seed"))
-    ('elu', ['energy', 'gap', 'nll', 'off_support'])
+    >>> [r["seed"] for r in rows], rows[0]["act"], sorted(k for k in rows[0] if k not in ("act", "dataset", "seed"))
+    ([0, 1], 'elu', ['energy', 'gap', 'nll', 'off_support'])
     """
     from explainer.matching import experiment as fm
 
@@ -39,19 +40,27 @@ def run_activation(dataset: str, seed: int, budget_name: str, act: str = ACTIVAT
     budget = comparison.BUDGETS[budget_name]
     recipe = comparison.recipe("fm", budget)
     recipe = {**recipe, "net": {**recipe["net"], "act": act}}
-    data = comparison.split(dataset, seed, budget)
-    velocity, _ = comparison.train("fm", data["train"], recipe, seed)
-    nll = comparison.heldout_nll("fm", velocity, data["test"])
-    samples = fm.sample(velocity, budget["n_samples"], seed=seed + 1, **comparison.EVAL_SOLVER)
-    return {
-        "act": act,
-        "dataset": dataset,
-        "seed": seed,
-        "nll": nll,
-        "gap": nll - datasets.entropy(dataset),
-        "energy": energy_distance(samples, data["reference"]),
-        "off_support": off_support_share(datasets.log_prob(dataset, samples), datasets.log_prob(dataset, data["test"])),
-    }
+    data = {seed: comparison.split(dataset, seed, budget) for seed in seeds}
+    velocities, _, _ = comparison.train_side_by_side(
+        "fm", {s: d["train"] for s, d in data.items()}, recipe, seeds, plateau=False
+    )
+    rows = []
+    for seed, velocity in zip(seeds, velocities):
+        nll = comparison.heldout_nll("fm", velocity, data[seed]["test"])
+        samples = fm.sample(velocity, budget["n_samples"], seed=seed + 1, **comparison.EVAL_SOLVER)
+        log_p_test = datasets.log_prob(dataset, data[seed]["test"])
+        rows.append(
+            {
+                "act": act,
+                "dataset": dataset,
+                "seed": seed,
+                "nll": nll,
+                "gap": nll - datasets.entropy(dataset),
+                "energy": energy_distance(samples, data[seed]["reference"]),
+                "off_support": off_support_share(datasets.log_prob(dataset, samples), log_p_test),
+            }
+        )
+    return rows
 
 
 def activation_target(dataset: str) -> str:
@@ -64,7 +73,7 @@ def _activation_target(dataset: str) -> None:
     @target(activation_target(dataset), "model", params={**comparison.PARAMS, "act": ACTIVATION, "dataset": dataset})
     def build(ctx) -> list[Path]:
         path = ctx.path("comparison", budget, f"activation-fm-{ACTIVATION}-{dataset}.json", cache=True)
-        rows = [run_activation(dataset, seed, budget) for seed in comparison.SEEDS]
+        rows = run_activation(dataset, budget)
         path.write_text(json.dumps(rows, indent=1))
         return [path]
 

@@ -18,6 +18,12 @@ learning rate, network: :data:`BUDGETS`) and reused for every metric:
   at most 2 % over the last fifth of the budget (:data:`PLATEAU`; tests/test_site_build.py fails
   otherwise).
 
+The three seeds and the plateau run of one (method, dataset) are trained side by side as one
+batched network (:mod:`explainer.ensemble`: each member gets the minibatches and Adam updates a
+run of its own would get), which takes a third to a quarter of the CPU time of separate runs for
+the spline flows and flow matching. Training *time* is therefore measured apart: milliseconds per
+step of one model trained alone for :data:`PROBE_STEPS` steps, times the recipe's steps.
+
 Budgets: ``quick`` (built by the pipeline and CI, a few minutes on 2 cores) and ``full``
 (``python -m sitebuild.models.comparison --budget full``). Each job runs single-threaded in one of
 ``workers`` processes, seeded, so the models and every number except the wall times are
@@ -37,7 +43,7 @@ import os
 import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -99,6 +105,9 @@ BUDGETS = {
 # steps (its own cosine decay); the held-out NLL may fall by at most max_fall (relative) over the
 # last fifth of the budget.
 PLATEAU = {"fraction": 0.8, "seed": 0, "max_fall": 0.02}
+# Training time is reported per model trained alone: milliseconds per step over this many steps
+# (a separate short run; the seeds themselves are trained side by side as one batched network).
+PROBE_STEPS = 100
 LABELS = {
     "en": {"realnvp": "RealNVP", "nsf": "NSF", "fm": "flow matching"},
     "zh": {"realnvp": "RealNVP", "nsf": "NSF", "fm": "流匹配"},
@@ -168,10 +177,21 @@ def nfe_sweep(velocity, reference: torch.Tensor, n: int, seed: int) -> list[dict
     return sweep
 
 
-def train(method: str, train_data: torch.Tensor, recipe_: dict, seed: int, steps: int | None = None):
-    """Train one model with ``recipe_`` (``steps`` overrides its number of steps); return
-    ``(model, history)``: a flow, or flow matching's velocity field."""
+def build_model(method: str, recipe_: dict, seed: int):
+    """A fresh, seeded model of ``method`` with ``recipe_``'s network: a flow, or flow matching's
+    velocity field."""
     from explainer import checkpoints
+    from explainer.matching import VelocityMLP
+
+    torch.manual_seed(seed)  # the initial weights
+    if method == "fm":
+        return VelocityMLP(2, **recipe_["net"])
+    return checkpoints.build(method, recipe_["net"])
+
+
+def train(method: str, train_data: torch.Tensor, recipe_: dict, seed: int, steps: int | None = None):
+    """Train one model alone with ``recipe_`` (``steps`` overrides its number of steps); return
+    ``(model, history)``: a flow, or flow matching's velocity field."""
     from explainer.matching import experiment as fm
     from explainer.train import fit
 
@@ -183,9 +203,46 @@ def train(method: str, train_data: torch.Tensor, recipe_: dict, seed: int, steps
     }
     if method == "fm":
         return fm.train_fm(train_data, **recipe_["net"], **fit_kwargs)
-    torch.manual_seed(seed)
-    flow = checkpoints.build(method, recipe_["net"])
+    flow = build_model(method, recipe_, seed)
     return flow, fit(flow, train_data, **fit_kwargs, progress=False)
+
+
+def train_side_by_side(method: str, train_data: dict[int, torch.Tensor], recipe_: dict, seeds, plateau: bool):
+    """Train one model per seed of ``seeds`` (on ``train_data[seed]``), and, if ``plateau``, the
+    plateau run (seed ``PLATEAU["seed"]`` with a fifth fewer steps, its own cosine decay), all as
+    one batched network (:func:`explainer.ensemble.fit_ensemble`: the same minibatches and updates
+    as separate runs). Returns ``(models, histories, plateau_model)``."""
+    from explainer.ensemble import fit_ensemble, nll_rows
+    from explainer.matching.loss import cfm_rows
+
+    member_seeds = [*seeds, PLATEAU["seed"]] if plateau else list(seeds)
+    steps = [recipe_["steps"]] * len(seeds) + ([round(PLATEAU["fraction"] * recipe_["steps"])] if plateau else [])
+    models = [build_model(method, recipe_, s) for s in member_seeds]
+    histories = fit_ensemble(
+        models,
+        [train_data[s] for s in member_seeds],
+        loss_rows=cfm_rows if method == "fm" else nll_rows,
+        steps=steps,
+        batch_size=recipe_["batch_size"],
+        lr=recipe_["lr"],
+        seeds=member_seeds,
+    )
+    n = len(seeds)
+    return models[:n], histories[:n], (models[n] if plateau else None)
+
+
+def step_time(model, train_data: torch.Tensor, recipe_: dict, seed: int, loss=None) -> float:
+    """Milliseconds per training step of ``model`` trained alone (:data:`PROBE_STEPS` steps of
+    ``recipe_`` with ``loss``, default the flow's NLL; single-threaded): what training costs a
+    reader who trains one model. ``model`` is trained in place: pass a throwaway one. The pipeline
+    trains the seeds side by side, so their own wall time is not this."""
+    from explainer.train import fit, nll_loss
+
+    batch, lr = recipe_["batch_size"], recipe_["lr"]
+    history = fit(
+        model, train_data, loss=loss or nll_loss, steps=PROBE_STEPS, batch_size=batch, lr=lr, seed=seed, progress=False
+    )
+    return 1000 * history.seconds / PROBE_STEPS
 
 
 def heldout_nll(method: str, model, test: torch.Tensor) -> float:
@@ -221,23 +278,66 @@ def round_trip(method: str, model, x: torch.Tensor) -> dict:
     return {"mean": error.mean().item(), "max": error.max().item()}
 
 
-def run_job(
-    method: str, dataset: str, seed: int, budget_name: str, checkpoint_dir: str, entropy: float | None = None
-) -> dict:
-    """Train one model, save its checkpoint, measure everything; return the metrics (a dict).
+def run_pair(
+    method: str,
+    dataset: str,
+    budget_name: str,
+    checkpoint_dir: str,
+    seeds: tuple[int, ...] = SEEDS,
+    entropy: float | None = None,
+) -> tuple[list[dict], dict | None]:
+    """Train ``method`` on ``dataset`` for every seed (and the plateau run when its seed is among
+    ``seeds``) side by side, save the checkpoints, measure everything; return ``(rows, plateau)``:
+    one dict of metrics per seed and :func:`plateau_verdict`'s result (or None).
     ``entropy`` (default: computed) is passed in by :func:`run` so that worker processes do not
     each recompute the grid integral."""
-    from explainer import checkpoints
-    from explainer.matching import experiment as fm
-
     torch.set_num_threads(1)
     budget = _check_budget(budget_name)
     recipe_ = recipe(method, budget)
-    data = split(dataset, seed, budget)
-    path = Path(checkpoint_dir) / f"{method}-{dataset}-{seed}.pt"
+    data = {seed: split(dataset, seed, budget) for seed in seeds}
     entropy = datasets.entropy(dataset) if entropy is None else entropy
+    plateau = PLATEAU["seed"] in seeds
+    models, histories, short = train_side_by_side(
+        method, {s: d["train"] for s, d in data.items()}, recipe_, seeds, plateau
+    )
+    rows = [
+        measure(method, dataset, seed, model, history, data[seed], budget_name, checkpoint_dir, entropy)
+        for seed, model, history in zip(seeds, models, histories)
+    ]
+    if not plateau:
+        return rows, None
+    short_run = {
+        "method": method,
+        "dataset": dataset,
+        "seed": PLATEAU["seed"],
+        "steps": recipe_["steps"],
+        "short_steps": round(PLATEAU["fraction"] * recipe_["steps"]),
+        "short_nll": heldout_nll(method, short, data[PLATEAU["seed"]]["test"]),
+    }
+    full_nll = next(r["nll"] for r in rows if r["seed"] == PLATEAU["seed"])
+    return rows, plateau_verdict(short_run, full_nll)
+
+
+def measure(
+    method: str,
+    dataset: str,
+    seed: int,
+    model,
+    history,
+    data: dict[str, torch.Tensor],
+    budget_name: str,
+    checkpoint_dir: str,
+    entropy: float,
+) -> dict:
+    """Save one trained model's checkpoint and measure everything; return the metrics (a dict)."""
+    from explainer import checkpoints
+    from explainer.matching import experiment as fm
+    from explainer.matching.loss import CFMObjective
+
+    budget = _check_budget(budget_name)
+    recipe_ = recipe(method, budget)
+    path = Path(checkpoint_dir) / f"{method}-{dataset}-{seed}.pt"
     row: dict = {"method": method, "dataset": dataset, "seed": seed, "entropy": entropy, "checkpoint": str(path)}
-    model, history = train(method, data["train"], recipe_, seed)
     row["params"] = sum(p.numel() for p in model.parameters())
     row["nll"] = heldout_nll(method, model, data["test"])
     recon_x = data["test"][: budget["n_recon"]]
@@ -254,6 +354,8 @@ def run_job(
     recon = round_trip(method, model, recon_x)
     recon64 = round_trip(method, model, recon_x.double())
     log_p_test = datasets.log_prob(dataset, data["test"])
+    loss = CFMObjective() if method == "fm" else None
+    ms_per_step = step_time(build_model(method, recipe_, seed), data["train"], recipe_, seed, loss)
     row.update(
         gap=row["nll"] - entropy,
         energy=energy_distance(samples, data["reference"]),
@@ -265,35 +367,15 @@ def run_job(
         recon64_mean=recon64["mean"],
         recon64_max=recon64["max"],
         steps=recipe_["steps"],
-        train_seconds=history.seconds,
-        ms_per_step=1000 * history.seconds / recipe_["steps"],
+        ms_per_step=ms_per_step,
+        train_seconds=ms_per_step * recipe_["steps"] / 1000,
         loss_curve=_curve(history.loss),
     )
     return row
 
 
-def plateau_run(method: str, dataset: str, budget_name: str) -> dict:
-    """Seed ``PLATEAU["seed"]`` of ``method`` on ``dataset`` trained again with a fifth fewer
-    steps (the same recipe otherwise, its own cosine decay): its held-out NLL on the same data."""
-    torch.set_num_threads(1)
-    budget = _check_budget(budget_name)
-    recipe_ = recipe(method, budget)
-    seed = PLATEAU["seed"]
-    data = split(dataset, seed, budget)
-    steps = round(PLATEAU["fraction"] * recipe_["steps"])
-    model, _ = train(method, data["train"], recipe_, seed, steps=steps)
-    return {
-        "method": method,
-        "dataset": dataset,
-        "seed": seed,
-        "steps": recipe_["steps"],
-        "short_steps": steps,
-        "short_nll": heldout_nll(method, model, data["test"]),
-    }
-
-
 def plateau_verdict(short: dict, full_nll: float) -> dict:
-    """Has the model stopped improving at its budget? ``short`` is :func:`plateau_run`'s result,
+    """Has the model stopped improving at its budget? ``short`` is the short run's result (see :func:`run_pair`),
     ``full_nll`` the full budget's held-out NLL (same seed, same data). ``fall`` is how much the NLL
     still fell over the last fifth of the budget, in nats and relative to ``full_nll``; ``held`` says
     whether the relative fall is within ``PLATEAU["max_fall"]``.
@@ -322,6 +404,21 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version()}
 
 
+class _Serial:
+    """``ProcessPoolExecutor``'s ``submit`` / ``result`` in this process (``workers=1``)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args) -> Future:
+        future = Future()
+        future.set_result(fn(*args))
+        return future
+
+
 def run(
     budget_name: str = "quick",
     out_dir: str | Path | None = None,
@@ -340,30 +437,20 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     # Longest jobs first, so that two workers finish together.
     order = {"nsf": 0, "realnvp": 1, "fm": 2}
-    jobs = [(m, d, s) for m in sorted(methods, key=order.get) for d in datasets_ for s in seeds]
+    jobs = [(m, d) for m in sorted(methods, key=order.get) for d in datasets_]
     start = time.perf_counter()
     entropies = {d: datasets.entropy(d) for d in datasets_}
-    rows = []
-    if workers == 1:
-        for i, job in enumerate(jobs):
-            rows.append(run_job(*job, budget_name, str(out_dir), entropies[job[1]]))
+    rows, plateau = [], []
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) if workers > 1 else _Serial()
+    with pool:
+        futures = [pool.submit(run_pair, m, d, budget_name, str(out_dir), seeds, entropies[d]) for m, d in jobs]
+        for i, future in enumerate(futures):
+            job_rows, check = future.result()
+            rows += job_rows
+            plateau += [check] if check else []
             if progress:
-                print(f"[comparison] {i + 1}/{len(jobs)} {job} {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_job, *job, budget_name, str(out_dir), entropies[job[1]]) for job in jobs]
-            for i, future in enumerate(futures):
-                rows.append(future.result())
-                if progress:
-                    print(
-                        f"[comparison] {i + 1}/{len(jobs)} {jobs[i]} {time.perf_counter() - start:.0f} s",
-                        file=sys.stderr,
-                    )
-    plateau = []
-    if PLATEAU["seed"] in seeds:
-        full = {(r["method"], r["dataset"]): r["nll"] for r in rows if r["seed"] == PLATEAU["seed"]}
-        for method, dataset in full:
-            plateau.append(plateau_verdict(plateau_run(method, dataset, budget_name), full[method, dataset]))
+                seconds = time.perf_counter() - start
+                print(f"[comparison] {i + 1}/{len(jobs)} {jobs[i]} {seconds:.0f} s", file=sys.stderr)
     results = {
         "budget": budget_name,
         "config": budget,
@@ -371,6 +458,7 @@ def run(
         "datasets": list(datasets_),
         "methods": list(methods),
         "eval_solver": EVAL_SOLVER,
+        "probe_steps": PROBE_STEPS,
         "workers": workers,
         "machine": machine(),
         "date": datetime.date.today().isoformat(),
@@ -384,8 +472,9 @@ def run(
 
 
 # --- pipeline targets --------------------------------------------------------------------------------
-# One target per (method, dataset) trains its seeds one after the other in one process, so the
-# scheduler packs these 12 jobs with the others on every core; ``model:comparison`` gathers them.
+# One target per (method, dataset) trains its three seeds and the plateau run side by side in one
+# process, so the scheduler packs these 12 jobs with the others on every core; ``model:comparison``
+# gathers them.
 
 PIPELINE_BUDGET = "quick"
 PARAMS = {
@@ -394,6 +483,8 @@ PARAMS = {
     "seeds": SEEDS,
     "nfe_budgets": NFE_BUDGETS,
     "eval": EVAL_SOLVER,
+    "plateau": PLATEAU,
+    "probe_steps": PROBE_STEPS,
 }
 
 
@@ -410,46 +501,24 @@ def _job_target(method: str, dataset: str) -> None:
     @target(job_target(method, dataset), "model", params={**PARAMS, "method": method, "dataset": dataset})
     def build(ctx) -> list[Path]:
         rows_path = ctx.path("comparison", PIPELINE_BUDGET, f"{method}-{dataset}.json", cache=True)
-        entropy = datasets.entropy(dataset)
-        rows = [run_job(method, dataset, seed, PIPELINE_BUDGET, str(rows_path.parent), entropy) for seed in SEEDS]
-        rows_path.write_text(json.dumps(rows, indent=1))
+        rows, plateau = run_pair(method, dataset, PIPELINE_BUDGET, str(rows_path.parent), SEEDS)
+        rows_path.write_text(json.dumps({"runs": rows, "plateau": plateau}, indent=1))
         return [rows_path, *(Path(row["checkpoint"]) for row in rows)]
-
-
-def plateau_target(method: str, dataset: str) -> str:
-    """The name of the target that runs ``method``'s plateau check on ``dataset``."""
-    return f"model:comparison-plateau-{method}-{dataset}"
-
-
-def _plateau_target(method: str, dataset: str) -> None:
-    @target(
-        plateau_target(method, dataset),
-        "model",
-        params={**PARAMS, "plateau": PLATEAU, "method": method, "dataset": dataset},
-    )
-    def build(ctx) -> list[Path]:
-        path = ctx.path("comparison", PIPELINE_BUDGET, f"plateau-{method}-{dataset}.json", cache=True)
-        path.write_text(json.dumps(plateau_run(method, dataset, PIPELINE_BUDGET), indent=1))
-        return [path]
 
 
 # Longest first: the scheduler starts ready targets in the order they are registered.
 ORDER = ("nsf", "realnvp", "fm")
 JOBS = tuple(job_target(m, d) for m in ORDER for d in DATASETS)
-PLATEAU_JOBS = tuple(plateau_target(m, d) for m in ORDER for d in DATASETS)
 for _method in ORDER:
     for _dataset in DATASETS:
         _job_target(_method, _dataset)
-for _method in ORDER:
-    for _dataset in DATASETS:
-        _plateau_target(_method, _dataset)
 
 
 @target(
     "model:comparison",
     "model",
-    depends=JOBS + PLATEAU_JOBS,
-    params={**PARAMS, "plateau": PLATEAU, "datasets": DATASETS, "methods": METHODS},
+    depends=JOBS,
+    params={**PARAMS, "datasets": DATASETS, "methods": METHODS},
 )
 def build_comparison(ctx) -> list[Path]:
     """``results.json`` from every job's rows (in the order of :data:`METHODS` and :data:`DATASETS`)
@@ -458,12 +527,10 @@ def build_comparison(ctx) -> list[Path]:
     for method in METHODS:
         for dataset in DATASETS:
             outputs = ctx.dep(job_target(method, dataset))
-            job_rows = json.loads(next(p for p in outputs if p.suffix == ".json").read_text())
-            rows += job_rows
+            job = json.loads(next(p for p in outputs if p.suffix == ".json").read_text())
+            rows += job["runs"]
+            plateau.append(job["plateau"])  # the job's JSON: {"runs": [...], "plateau": {...}}
             checkpoints_ += [p for p in outputs if p.suffix == ".pt"]
-            short = json.loads(ctx.dep(plateau_target(method, dataset))[0].read_text())
-            full_nll = next(r["nll"] for r in job_rows if r["seed"] == PLATEAU["seed"])
-            plateau.append(plateau_verdict(short, full_nll))
     results = {
         "budget": PIPELINE_BUDGET,
         "config": BUDGETS[PIPELINE_BUDGET],
@@ -471,6 +538,7 @@ def build_comparison(ctx) -> list[Path]:
         "datasets": list(DATASETS),
         "methods": list(METHODS),
         "eval_solver": EVAL_SOLVER,
+        "probe_steps": PROBE_STEPS,
         "workers": os.cpu_count(),  # the pipeline's processes, each target in one thread
         "machine": machine(),
         "date": datetime.date.today().isoformat(),
@@ -481,6 +549,11 @@ def build_comparison(ctx) -> list[Path]:
     path = ctx.path("comparison", PIPELINE_BUDGET, "results.json", cache=True)
     path.write_text(json.dumps(results, indent=1))
     return [path, *checkpoints_]
+
+
+def job_runs(paths: list[Path]) -> list[dict]:
+    """The per-seed rows among the outputs of one ``model:comparison-<method>-<dataset>`` target."""
+    return json.loads(next(p for p in paths if p.suffix == ".json").read_text())["runs"]
 
 
 def results_path(paths: list[Path]) -> Path:

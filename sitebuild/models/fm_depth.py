@@ -22,7 +22,10 @@ Measured for each (variant, dataset, seed), on the comparison's held-out referen
 seed: the energy distance at NFE :data:`NFE` with Euler and midpoint (midpoint needs 2 evaluations
 per step, so it has no NFE-1 point), with RK4 25 steps (the variant's converged samples), the
 straightness :math:`S` along RK4 trajectories, and the training cost (seconds, ms/step; a reflow's
-cumulative cost adds the pair generation and every earlier stage).
+cumulative cost adds the pair generation and every earlier stage). The three seeds of a variant
+are trained side by side as one batched network (:mod:`explainer.ensemble`), so the cost is that
+of one model trained alone: ms/step from a separate :data:`comparison.PROBE_STEPS`-step run, times
+the recipe's steps.
 
 Targets: ``model:fmdepth-<variant>-<dataset>`` write a JSON list of rows (one per seed) under
 ``.cache/pipeline/fm_depth/``; the reflow targets also keep their checkpoints.
@@ -30,6 +33,7 @@ Targets: ``model:fmdepth-<variant>-<dataset>`` write a JSON list of rows (one pe
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from pathlib import Path
@@ -115,50 +119,69 @@ def ot_pairs(train: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor
     return torch.cat([a for a, _ in paired]), torch.cat([b for _, b in paired])
 
 
-def train_ot(dataset: str, seed: int) -> tuple[torch.nn.Module, dict]:
-    """Minibatch-OT CFM with the comparison's recipe, on :func:`ot_pairs` of its training data."""
-    from explainer.matching.objectives import PairedCFMObjective, pack_pairs
-    from explainer.matching.velocity import VelocityMLP
-    from explainer.train import fit
+def _side_by_side(models: list, pairs: list[torch.Tensor], seeds) -> float:
+    """Train ``models[i]`` on ``pairs[i]`` (packed ``[x_0 | x_1]``) with the comparison's
+    flow-matching recipe, side by side (:func:`explainer.ensemble.fit_ensemble`); return the
+    milliseconds per step of one model trained alone (:func:`comparison.step_time`, on a copy of
+    the first model before training)."""
+    from explainer.ensemble import fit_ensemble
+    from explainer.matching.objectives import PairedCFMObjective, paired_cfm_rows
 
-    budget = comparison.BUDGETS[BUDGET]
-    recipe = comparison.recipe("fm", budget)
-    start = time.perf_counter()
-    x_0, x_1 = ot_pairs(comparison.split(dataset, seed, budget)["train"], seed)
-    pair_seconds = time.perf_counter() - start
-    torch.manual_seed(seed)
-    velocity = VelocityMLP(2, **recipe["net"])
-    history = fit(
-        velocity,
-        pack_pairs(x_0, x_1),
-        loss=PairedCFMObjective(),
+    recipe = comparison.recipe("fm", comparison.BUDGETS[BUDGET])
+    ms = comparison.step_time(copy.deepcopy(models[0]), pairs[0], recipe, seeds[0], PairedCFMObjective())
+    fit_ensemble(
+        models,
+        pairs,
+        loss_rows=paired_cfm_rows,
         steps=recipe["steps"],
         batch_size=recipe["batch_size"],
         lr=recipe["lr"],
-        seed=seed,
-        progress=False,
+        seeds=list(seeds),
     )
-    cost = {"train_seconds": history.seconds, "ms_per_step": 1000 * history.seconds / recipe["steps"]}
-    return velocity, {**cost, "pair_seconds": pair_seconds, "total_seconds": history.seconds + pair_seconds}
+    return ms
 
 
-def rectify(previous, seed: int, stage: int) -> tuple[torch.nn.Module, dict]:
-    """One reflow of ``previous`` with the comparison's recipe; the pairs' noise is seeded by
-    ``seed`` and ``stage`` (never the evaluation noise)."""
-    from explainer.matching.rectified import reflow, reflow_pairs
+def _cost(ms_per_step: float, pair_seconds: float) -> dict:
+    steps = comparison.recipe("fm", comparison.BUDGETS[BUDGET])["steps"]
+    train = ms_per_step * steps / 1000
+    return {"train_seconds": train, "ms_per_step": ms_per_step, "pair_seconds": pair_seconds}
 
-    recipe = comparison.recipe("fm", comparison.BUDGETS[BUDGET])
-    start = time.perf_counter()
-    x_0, x_1 = reflow_pairs(previous, N_PAIRS, seed=1_000 * stage + seed, **PAIR_SOLVER)
-    pair_seconds = time.perf_counter() - start
-    velocity, history = reflow(
-        previous, x_0, x_1, steps=recipe["steps"], batch_size=recipe["batch_size"], lr=recipe["lr"], seed=seed
-    )
-    return velocity, {
-        "train_seconds": history.seconds,
-        "ms_per_step": 1000 * history.seconds / recipe["steps"],
-        "pair_seconds": pair_seconds,
-    }
+
+def train_ot(dataset: str) -> tuple[list[torch.nn.Module], list[dict]]:
+    """Minibatch-OT CFM with the comparison's recipe, one model per seed of :data:`SEEDS` on
+    :func:`ot_pairs` of its training data (trained side by side)."""
+    from explainer.matching.objectives import pack_pairs
+    from explainer.matching.velocity import VelocityMLP
+
+    budget = comparison.BUDGETS[BUDGET]
+    recipe = comparison.recipe("fm", budget)
+    pairs, pair_seconds, models = [], [], []
+    for seed in SEEDS:
+        start = time.perf_counter()
+        pairs.append(pack_pairs(*ot_pairs(comparison.split(dataset, seed, budget)["train"], seed)))
+        pair_seconds.append(time.perf_counter() - start)
+        torch.manual_seed(seed)
+        models.append(VelocityMLP(2, **recipe["net"]))
+    ms = _side_by_side(models, pairs, SEEDS)
+    costs = [_cost(ms, p) for p in pair_seconds]
+    return models, [{**c, "total_seconds": c["train_seconds"] + c["pair_seconds"]} for c in costs]
+
+
+def rectify(previous: list, stage: int) -> tuple[list[torch.nn.Module], list[dict]]:
+    """One reflow of each model of ``previous`` (one per seed of :data:`SEEDS`) with the
+    comparison's recipe, warm-started from its weights, side by side; the pairs' noise is seeded
+    by the seed and ``stage`` (never the evaluation noise)."""
+    from explainer.matching.objectives import pack_pairs
+    from explainer.matching.rectified import reflow_pairs
+
+    pairs, pair_seconds = [], []
+    for velocity, seed in zip(previous, SEEDS):
+        start = time.perf_counter()
+        pairs.append(pack_pairs(*reflow_pairs(velocity, N_PAIRS, seed=1_000 * stage + seed, **PAIR_SOLVER)))
+        pair_seconds.append(time.perf_counter() - start)
+    models = [copy.deepcopy(v) for v in previous]
+    ms = _side_by_side(models, pairs, SEEDS)
+    return models, [_cost(ms, p) for p in pair_seconds]
 
 
 def variant_target(variant: str, dataset: str) -> str:
@@ -180,7 +203,7 @@ def _targets(dataset: str) -> None:
     @target(variant_target("independent", dataset), "model", depends=(source,), params=PARAMS)
     def independent(ctx) -> list[Path]:
         torch.set_num_threads(1)
-        runs = {r["seed"]: r for r in json.loads(next(p for p in ctx.dep(source) if p.suffix == ".json").read_text())}
+        runs = {r["seed"]: r for r in comparison.job_runs(ctx.dep(source))}
         rows = []
         for seed in SEEDS:
             velocity, _ = checkpoints.load(comparison.checkpoint_path(ctx.dep(source), "fm", dataset, seed))
@@ -205,8 +228,7 @@ def _targets(dataset: str) -> None:
     def ot(ctx) -> list[Path]:
         torch.set_num_threads(1)
         rows = []
-        for seed in SEEDS:
-            velocity, cost = train_ot(dataset, seed)
+        for seed, velocity, cost in zip(SEEDS, *train_ot(dataset)):
             rows.append(
                 _row("ot", dataset, seed, velocity, comparison.split(dataset, seed, budget), budget["n_samples"], cost)
             )
@@ -217,23 +239,24 @@ def _targets(dataset: str) -> None:
     @target(variant_target("reflow2", dataset), "model", depends=(source,), params=PARAMS)
     def rectified(ctx) -> list[Path]:
         torch.set_num_threads(1)
-        runs = {r["seed"]: r for r in json.loads(next(p for p in ctx.dep(source) if p.suffix == ".json").read_text())}
-        rows, outputs = [], []
-        for seed in SEEDS:
-            velocity, _ = checkpoints.load(comparison.checkpoint_path(ctx.dep(source), "fm", dataset, seed))
-            data = comparison.split(dataset, seed, budget)
-            total = runs[seed]["train_seconds"]
-            for stage in (2, 3):
-                velocity, cost = rectify(velocity, seed, stage)
-                total += cost["train_seconds"] + cost["pair_seconds"]
-                variant = f"reflow{stage}"
-                rows.append(
-                    _row(variant, dataset, seed, velocity, data, budget["n_samples"], {**cost, "total_seconds": total})
-                )
+        runs = {r["seed"]: r for r in comparison.job_runs(ctx.dep(source))}
+        velocities = [
+            checkpoints.load(comparison.checkpoint_path(ctx.dep(source), "fm", dataset, seed))[0] for seed in SEEDS
+        ]
+        totals = [runs[seed]["train_seconds"] for seed in SEEDS]
+        by_seed, outputs = {seed: [] for seed in SEEDS}, []
+        for stage in (2, 3):
+            variant = f"reflow{stage}"
+            velocities, costs = rectify(velocities, stage)
+            for i, (seed, velocity, cost) in enumerate(zip(SEEDS, velocities, costs)):
+                totals[i] += cost["train_seconds"] + cost["pair_seconds"]
+                data, cost = comparison.split(dataset, seed, budget), {**cost, "total_seconds": totals[i]}
+                by_seed[seed].append(_row(variant, dataset, seed, velocity, data, budget["n_samples"], cost))
                 path = ctx.path("fm_depth", f"{variant}-{dataset}-{seed}.pt", cache=True)
                 outputs.append(
                     checkpoints.save(path, velocity, "velocity_mlp", velocity.config(), {"variant": variant})
                 )
+        rows = [row for seed in SEEDS for row in by_seed[seed]]  # seed by seed, as before
         path = rows_path(ctx, "reflow")
         path.write_text(json.dumps(rows, indent=1))
         return [path, *outputs]
