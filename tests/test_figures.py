@@ -19,6 +19,7 @@ import os
 import re
 import time
 import warnings
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import matplotlib
@@ -86,9 +87,9 @@ def _png(generated: Path, name: str, lang: str, variant: str = "wide") -> Path:
 
 
 def _written(generated: Path, name: str, lang: str) -> list[Path]:
-    """Both layouts' PNGs and their text records."""
+    """Both layouts' PNGs and their text records, and the SVG."""
     pngs = [_png(generated, name, lang, variant) for variant in style.VARIANTS]
-    return pngs + [style.sidecar(png) for png in pngs]
+    return pngs + [style.sidecar(png) for png in pngs] + [generated / "figures" / style.filename(name, lang, "svg")]
 
 
 def test_figures_are_registered():
@@ -414,3 +415,77 @@ def test_report_lists_every_figure(built, capsys):
     assert set(FIGURES) <= set(rows)
     assert all(seconds > 0 for seconds in rows.values())
     assert "total" in capsys.readouterr().out
+
+
+# --- the SVGs: one per figure and language, drawn with the PNG (style.save) ----------------------
+SVG_NS = "{http://www.w3.org/2000/svg}"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _svg(generated: Path, name: str, lang: str) -> Path:
+    return generated / "figures" / style.filename(name, lang, "svg")
+
+
+def _drawn(svg_text: str) -> str:
+    """Every string the SVG draws: the text of its <text> elements, and for labels drawn as
+    outlines the comment matplotlib writes with each (``<!-- label -->``)."""
+    root = ET.fromstring(svg_text)
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG_NS}text")]
+    return "\n".join(texts + re.findall(r"<!-- (.*?) -->", svg_text, re.S))
+
+
+def _lead(title: str, lang: str) -> str:
+    """The start of a title that any way of drawing it keeps as written: English words before the
+    first math or placeholder, or the first Chinese characters."""
+    first = re.split(r"[$\{\n(（]", title)[0].strip()
+    return first[:4] if lang == "zh" else " ".join(first.split()[:3])
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_each_figure_has_an_svg_per_language_that_parses_with_a_viewbox(built, name):
+    generated = built[0]
+    for lang in LANGS:
+        path = _svg(generated, name, lang)
+        assert path.exists(), f"{path.name} was not written with {_png(generated, name, lang).name}"
+        root = ET.parse(path).getroot()
+        assert root.tag == f"{SVG_NS}svg", root.tag
+        box = [float(v) for v in (root.get("viewBox") or "").split()]
+        assert len(box) == 4 and box[2] > 0 and box[3] > 0, f"{path.name}: viewBox {root.get('viewBox')!r}"
+        record = json.loads(style.sidecar(_png(generated, name, lang)).read_text())
+        # the same drawing as the PNG: the same aspect ratio (each format measures its own tight
+        # bounding box, text included: they agree to about 1 %)
+        assert box[2] / box[3] == pytest.approx(record["width_px"] / record["height_px"], rel=0.015)
+        text = path.read_text(encoding="utf-8")
+        # nothing fetched: every reference is inside the file (#id) or inline (data:)
+        refs = re.findall(r'href="([^"]*)"', text) + re.findall(r"url\(([^)]*)\)", text)
+        outside = [r for r in refs if not r.startswith(("#", "data:"))]
+        assert not outside, f"{path.name} refers to {outside[:3]}"
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_svg_text_displays_without_our_fonts(built, name):
+    """Text stays text only in fonts any viewer can stand in for (DejaVu Sans, then its own
+    sans-serif); Chinese labels and matplotlib's math fonts are outlines."""
+    generated = built[0]
+    for lang in LANGS:
+        root = ET.parse(_svg(generated, name, lang)).getroot()
+        styles = [e.get("style") or "" for e in root.iter() if e.tag in (f"{SVG_NS}text", f"{SVG_NS}tspan")]
+        families = {m for s in styles for m in re.findall(r"font-family: ([^;]+)", s)}
+        if lang == "zh":
+            assert not styles, f"{name}.zh.svg draws text with fonts: {sorted(families)}"
+        else:
+            assert families <= {"'DejaVu Sans', sans-serif"}, f"{name}.svg: {sorted(families)}"
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_en_and_zh_svgs_carry_their_own_labels(built, name):
+    """The English SVG draws the English title and no Chinese; the Chinese SVG the Chinese title."""
+    generated = built[0]
+    texts = {lang: _svg(generated, name, lang).read_text(encoding="utf-8") for lang in LANGS}
+    titles = {lang: _common.labels(lang, name)("title") for lang in LANGS}
+    drawn = {lang: re.sub(r"\s+", " ", _drawn(texts[lang])) for lang in LANGS}
+    assert texts["en"] != texts["zh"]
+    assert not CJK.search(drawn["en"]), f"{name}.svg draws Chinese: {CJK.findall(drawn['en'])[:5]}"
+    for lang in LANGS:
+        lead = _lead(titles[lang], lang)
+        assert lead and lead in drawn[lang], f"{name} ({lang}): title {lead!r} not drawn in the SVG"

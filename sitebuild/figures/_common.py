@@ -65,9 +65,9 @@ def out_dir(ctx: Context) -> Path:
     return ctx.generated / "figures"
 
 
-def draw_all(ctx: Context, make: Callable, data, svg: bool = False) -> dict[str, list[Path]]:
+def draw_all(ctx: Context, make: Callable, data) -> dict[str, list[Path]]:
     """``make(lang, out_dir, data)`` for each of ``ctx.langs``: the outputs by language (the PNG,
-    its vector version when the figure writes one, ``svg=True``, its narrow variant for phones,
-    and their text records: :func:`sitebuild.figures.style.outputs`)."""
+    its SVG, its narrow variant for phones, and their text records:
+    :func:`sitebuild.figures.style.outputs`)."""
     pngs = {lang: make(lang, out_dir(ctx), data) for lang in ctx.langs}
-    return {lang: style.outputs(png, svg) for lang, png in pngs.items()}
+    return {lang: style.outputs(png) for lang, png in pngs.items()}

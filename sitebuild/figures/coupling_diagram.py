@@ -105,7 +105,7 @@ def make(lang: str, out_dir: str | Path, data: Split) -> Path:
     >>> make("zh", tempfile.mkdtemp(), compute()).name
     'coupling_diagram.zh.png'
     """
-    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
 
 
 def draw(lang: str, data: Split, narrow: bool) -> plt.Figure:
@@ -122,4 +122,4 @@ def draw(lang: str, data: Split, narrow: bool) -> plt.Figure:
 
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
-    return draw_all(ctx, make, compute(), svg=True)
+    return draw_all(ctx, make, compute())

@@ -100,7 +100,7 @@ def make(lang: str, out_dir: str | Path, data: list[LayerJacobian]) -> Path:
         >>> png.name, png.with_suffix(".svg").exists()
         ('coupling_jacobians.zh.png', True)
     """
-    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
 
 
 def draw(lang: str, data: list[LayerJacobian], narrow: bool) -> plt.Figure:
@@ -173,4 +173,4 @@ def draw(lang: str, data: list[LayerJacobian], narrow: bool) -> plt.Figure:
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
     data = compute()
-    return draw_all(ctx, make, data, svg=True)
+    return draw_all(ctx, make, data)

@@ -133,7 +133,7 @@ def make(lang: str, out_dir: str | Path, data: Sampler) -> Path:
     >>> make("en", tempfile.mkdtemp(), compute()).name
     'fm_diagram.png'
     """
-    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
 
 
 def draw(lang: str, data: Sampler, narrow: bool) -> plt.Figure:
@@ -156,4 +156,4 @@ def draw(lang: str, data: Sampler, narrow: bool) -> plt.Figure:
 
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
-    return draw_all(ctx, make, compute(), svg=True)
+    return draw_all(ctx, make, compute())

@@ -107,7 +107,7 @@ def make(lang: str, out_dir: str | Path, data: Masks) -> Path:
         >>> png.name, png.with_suffix(".svg").exists()
         ('masks.zh.png', True)
     """
-    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
 
 
 def draw(lang: str, data: Masks, narrow: bool) -> plt.Figure:
@@ -198,4 +198,4 @@ def draw(lang: str, data: Masks, narrow: bool) -> plt.Figure:
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
     data = compute()
-    return draw_all(ctx, make, data, svg=True)
+    return draw_all(ctx, make, data)

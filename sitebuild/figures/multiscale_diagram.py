@@ -139,7 +139,7 @@ def make(lang: str, out_dir: str | Path, data: list[Stage]) -> Path:
     >>> make("zh", tempfile.mkdtemp(), compute()).name
     'multiscale_diagram.zh.png'
     """
-    return style.save_layouts(lambda narrow: (_narrow if narrow else _wide)(lang, data), out_dir, NAME, lang, svg=True)
+    return style.save_layouts(lambda narrow: (_narrow if narrow else _wide)(lang, data), out_dir, NAME, lang)
 
 
 def _wide(lang: str, data: list[Stage]) -> plt.Figure:
@@ -180,4 +180,4 @@ def _wide(lang: str, data: list[Stage]) -> plt.Figure:
 
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
-    return draw_all(ctx, make, compute(), svg=True)
+    return draw_all(ctx, make, compute())

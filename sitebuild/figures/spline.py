@@ -108,7 +108,7 @@ def make(lang: str, out_dir: str | Path, data: Spline) -> Path:
         >>> png.name, png.with_suffix(".svg").exists()
         ('spline.png', True)
     """
-    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang, svg=True)
+    return style.save_layouts(lambda narrow: draw(lang, data, narrow), out_dir, NAME, lang)
 
 
 def draw(lang: str, data: Spline, narrow: bool) -> plt.Figure:
@@ -186,4 +186,4 @@ def draw(lang: str, data: Spline, narrow: bool) -> plt.Figure:
 @figure_target(NAME)
 def build(ctx) -> dict[str, list[Path]]:
     data = compute()
-    return draw_all(ctx, make, data, svg=True)
+    return draw_all(ctx, make, data)

@@ -68,6 +68,16 @@ def use(lang: str) -> None:
     )
 
 
+# How an SVG carries its text (:func:`svg_text`): as text where the fonts allow, so that it can be
+# searched, copied and edited (a lecturer fixes a label in Inkscape): an English figure whose every
+# glyph is a Unicode character of DejaVu Sans, named with a generic sans-serif after it (a viewer
+# without DejaVu draws the same characters in its own sans-serif; matplotlib anchors each label,
+# text-anchor, so they stay aligned). As outlines otherwise: Chinese (a reader without a CJK font
+# would see boxes, and a fallback's glyphs are not Noto's width), and math that needs matplotlib's
+# own math fonts (the prime of f'(x) is "0" in cmsy10, calligraphic letters are private-use
+# characters of STIX): text there would show the wrong characters on a machine without them.
+TEXT_FONTS = {"DejaVu Sans"}
+
 # A phone: the narrow variant of a figure is shown at most this wide (CSS px) at 390 px, and its
 # smallest text must come out at least MIN_TEXT_CSS_PX there (tests/test_figures.py checks it, and
 # the browser test measures it on every page).
@@ -167,20 +177,89 @@ def _record_text(fig, png: Path) -> dict:
     return {"min_font_pt": round(size, 3), "min_font_px": round(size * dpi / 72, 3), "smallest": text}
 
 
-def save(fig, out_dir: str | Path, name: str, lang: str, svg: bool = False, variant: str = "wide") -> Path:
-    """Save ``fig`` as PNG (and SVG) deterministically (no timestamps); return the PNG path.
+def _generic_fallback(svg: str) -> str:
+    """Give every font-family of an SVG a generic fallback: matplotlib names only DejaVu Sans in the
+    glyphs of math text, and a viewer without it would fall back to its default (serif) font.
+
+    >>> _generic_fallback("font-size: 8px; font-family: 'DejaVu Sans'>a</tspan>")
+    "font-size: 8px; font-family: 'DejaVu Sans', sans-serif>a</tspan>"
+    >>> _generic_fallback("font-family: 'DejaVu Sans', sans-serif; text-anchor: middle")
+    "font-family: 'DejaVu Sans', sans-serif; text-anchor: middle"
+    """
+    return re.sub(r"(font-family: 'DejaVu Sans')(?!, sans-serif)", r"\1, sans-serif", svg)
+
+
+def _svg(fig, fonttype: str) -> str:
+    import io
+
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.fonttype": fonttype}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def svg_text(fig, lang: str) -> str:
+    """The SVG of ``fig``: its labels as text where the fonts allow (:data:`TEXT_FONTS`), as
+    outlines otherwise.
+
+    >>> use("en")
+    >>> fig, ax = plt.subplots(figsize=(2, 1))
+    >>> _ = ax.set_title("log density")
+    >>> "log density</text>" in svg_text(fig, "en"), "<text" in svg_text(fig, "zh")
+    (True, False)
+    >>> _ = ax.set_xlabel("$f'(x)$")
+    >>> "<text" in svg_text(fig, "en")
+    False
+    >>> plt.close(fig)
+    """
+    if lang == "en":
+        text = _svg(fig, "none")
+        if set(re.findall(r"font-family: '([^']+)'", text)) <= TEXT_FONTS:
+            return _generic_fallback(text)
+    return _svg(fig, "path")
+
+
+# A scatter of more points than this goes into the SVG as an image (at the PNG's resolution):
+# 20 000 points as vector markers make a 2.3 MB SVG that no one edits point by point; the axes,
+# lines, arrows and labels stay vectors. The PNG, saved first, is not affected.
+CLOUD_POINTS = 1000
+
+
+def _rasterize_clouds(fig) -> int:
+    """Mark every point cloud of ``fig`` (a collection of more than :data:`CLOUD_POINTS` markers)
+    to be drawn as an image in vector formats; return how many were marked.
+
+    >>> fig, ax = plt.subplots()
+    >>> cloud, few = ax.scatter(range(2000), range(2000)), ax.scatter([0, 1], [0, 1])
+    >>> _rasterize_clouds(fig), cloud.get_rasterized(), few.get_rasterized()
+    (1, True, False)
+    >>> plt.close(fig)
+    """
+    from matplotlib.collections import PathCollection
+
+    clouds = [c for c in fig.findobj(PathCollection) if len(c.get_offsets()) > CLOUD_POINTS]
+    for c in clouds:
+        c.set_rasterized(True)
+    return len(clouds)
+
+
+def save(fig, out_dir: str | Path, name: str, lang: str, variant: str = "wide") -> Path:
+    """Save ``fig`` as PNG, and the wide layout also as SVG, deterministically (no timestamps);
+    return the PNG path. One drawing, two formats: the figure is computed and laid out once.
 
     Next to the PNG, ``<png>.json`` records its pixel size and its smallest text (points, and
     pixels of the PNG: ``pt * dpi / 72``), measured while the figure is drawn: the page hook
-    (docs/hooks/figures.py) and the tests read it to know how large that text is on screen."""
+    (docs/hooks/figures.py) and the tests read it to know how large that text is on screen. The
+    SVG's labels are text where the fonts allow, outlines otherwise (:func:`svg_text`)."""
     from PIL import Image
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / filename(name, lang, variant=variant)
     text = _record_text(fig, png)
-    if svg:
-        fig.savefig(out_dir / filename(name, lang, "svg", variant), metadata={"Date": None, "Creator": None})
+    if variant == "wide":
+        _rasterize_clouds(fig)
+        (out_dir / filename(name, lang, "svg")).write_text(svg_text(fig, lang), encoding="utf-8")
     plt.close(fig)
     with Image.open(png) as image:
         width, height = image.size
@@ -189,22 +268,22 @@ def save(fig, out_dir: str | Path, name: str, lang: str, svg: bool = False, vari
     return png
 
 
-def save_layouts(draw, out_dir: str | Path, name: str, lang: str, svg: bool = False) -> Path:
+def save_layouts(draw, out_dir: str | Path, name: str, lang: str) -> Path:
     """Draw and save both layouts of a figure: ``draw(narrow=False)`` is the wide one (the page on
-    a laptop, with its SVG when ``svg``), ``draw(narrow=True)`` the narrow one (a phone: panels
-    stacked, the figure about 4 inches wide so that its text stays legible at 358 CSS px).
+    a laptop, and the SVG), ``draw(narrow=True)`` the narrow one (a phone: panels stacked, the
+    figure about 4 inches wide so that its text stays legible at 358 CSS px).
     Both come from the same data through the same function; return the wide PNG's path."""
-    png = save(draw(narrow=False), out_dir, name, lang, svg=svg)
+    png = save(draw(narrow=False), out_dir, name, lang)
     save(draw(narrow=True), out_dir, name, lang, variant="narrow")
     return png
 
 
-def outputs(png: str | Path, svg: bool = False) -> list[Path]:
-    """Every file written with the (wide) PNG ``png``: its SVG (when ``svg``), its narrow
-    variant and their text records, those that exist."""
+def outputs(png: str | Path) -> list[Path]:
+    """Every file written with the (wide) PNG ``png``: its SVG, its narrow variant and their
+    text records, those that exist."""
     png = Path(png)
     name, *suffixes = png.name.split(".")  # figure names have no dots: name[.zh].png
     lang = suffixes[0] if len(suffixes) == 2 else "en"
     narrow = png.with_name(filename(name, lang, variant="narrow"))
-    files = [png, sidecar(png)] + ([png.with_suffix(".svg")] if svg else []) + [narrow, sidecar(narrow)]
+    files = [png, sidecar(png), png.with_suffix(".svg"), narrow, sidecar(narrow)]
     return [f for f in files if f.exists()]

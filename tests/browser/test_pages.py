@@ -617,3 +617,70 @@ def test_lightbox_opens_the_layout_shown(visit, lang, width):
         assert page.locator(".gslide.current.zoomed").count() == 1, "a click does not zoom the figure"
         assert abs(zoomed["width"] - zoomed["natural"]) < 2, f"zoomed to {zoomed}, not to the full resolution"
     assert not v.errors and not v.external, (v.errors, v.external)
+
+
+# ---------------------------------------------------------------------------------------------
+# the figure gallery (sitebuild/tables/figure_gallery.py, docs/figures(.zh).md)
+# ---------------------------------------------------------------------------------------------
+GALLERY_JS = r"""async () => {
+  const imgs = [...document.querySelectorAll('article img[data-figure]')];
+  imgs.forEach(i => { i.loading = 'eager'; });
+  const wide = () => !window.matchMedia('(max-width: 600px)').matches;
+  const settled = i => i.complete && i.naturalWidth > 0
+    && i.currentSrc.includes(wide() ? '/' + i.dataset.figure + '.png' : '.narrow.png');
+  for (let k = 0; k < 400 && !imgs.every(settled); k++) await new Promise(r => setTimeout(r, 50));
+  return {
+    figures: imgs.map(i => ({name: i.dataset.figure, src: i.currentSrc.split('/').slice(-1)[0], ok: settled(i),
+                             alt: i.alt})),
+    downloads: [...document.querySelectorAll('article a[download]')].map(
+      a => ({href: a.href, name: a.getAttribute('download')})),
+    width: document.documentElement.scrollWidth,
+  };
+}"""
+
+
+CJK_RE = re.compile("[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("lang", LANGS)
+def test_figure_gallery(visit, lang, width):
+    """Every figure with its image (the phone layout on a phone), its SVG and PNG downloads named
+    with figure and language, in the page's language; nothing scrolls sideways."""
+    import xml.etree.ElementTree as ET
+
+    from sitebuild.tables.figure_gallery import FIGURES
+
+    v = visit(lang)
+    v.page.set_viewport_size({"width": width, "height": 844 if width < 500 else 900})
+    page = v.goto(("zh/" if lang == "zh" else "") + "figures/")
+    got = page.evaluate(GALLERY_JS)
+    assert sorted(f["name"] for f in got["figures"]) == sorted(FIGURES), got["figures"]
+    problems = [f"{f['name']}: not shown ({f['src']})" for f in got["figures"] if not f["ok"]]
+    if lang == "zh":
+        problems += [f"{f['name']}: alt text not in Chinese" for f in got["figures"] if not CJK_RE.search(f["alt"])]
+    names = {d["name"]: d["href"] for d in got["downloads"]}
+    # mkdocs-static-i18n serves <figure>.zh.<ext> as zh/generated/figures/<figure>.<ext>
+    folder = ("/zh" if lang == "zh" else "") + "/generated/figures/"
+    for figure in FIGURES:
+        for ext in ("svg", "png"):
+            href = names.get(f"{figure}.{lang}.{ext}")
+            if href is None or not href.endswith(f"{folder}{figure}.{ext}"):
+                problems.append(f"{figure}: no {ext.upper()} download named {figure}.{lang}.{ext} ({href})")
+                continue
+            response = v.context.request.get(href)
+            if response.status != 200:
+                problems.append(f"{href}: HTTP {response.status}")
+            elif ext == "svg" and not ET.fromstring(response.body()).get("viewBox"):
+                problems.append(f"{href}: no viewBox")
+            elif (
+                lang != "en"
+                and response.body() == v.context.request.get(href.replace(folder, "/generated/figures/")).body()
+            ):
+                problems.append(f"{href}: the English figure, not the {lang} one")
+    if got["width"] > width + 1:
+        problems.append(f"scrolls sideways: {got['width']} px wide at {width} px")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"figures-{lang}-{width}.png"))
+    assert not problems, "\n".join(problems)
+    assert not v.errors and not v.external and not v.http_errors, (v.errors, v.external, v.http_errors)
