@@ -28,7 +28,7 @@ class Reflow(ExplainerScene):
     def construct(self):
         d = export("reflow")
         times = d["t"]
-        panels = {"before": Panel((-3.4, -0.15), 0.5, 4.2), "after": Panel((3.4, -0.15), 0.5, 4.2)}
+        panels = {"before": Panel((-3.4, 0.1), 0.47, 4.2), "after": Panel((3.4, 0.1), 0.47, 4.2)}
         paths = {s: d[f"{s}_paths"] for s in SIDES}
         # coloured by where the first flow takes each point (its angle): the same noise, the same colour
         end = paths["before"][-1]

@@ -48,7 +48,6 @@ def reflow_arrays(
     noise_seed: int = 21,
     ode_steps: int = 24,
     reference: int = 2000,
-    **_,
 ) -> dict:
     r"""What the reflow scene draws, from the velocity fields ``before`` and ``after`` reflow.
 
@@ -99,4 +98,5 @@ def _export_reflow(ctx) -> list[Path]:
     dataset, seed = REFLOW["dataset"], REFLOW["seed"]
     before, _ = checkpoints.load(comparison.checkpoint_path(ctx.dep(_BEFORE), "fm", dataset, seed))
     after, _ = checkpoints.load(_checkpoint(ctx.dep(_AFTER), f"reflow2-{dataset}-{seed}.pt"))
-    return [_save(ctx, "reflow", reflow_arrays(before, after, **REFLOW))]
+    arrays = reflow_arrays(before, after, **{k: v for k, v in REFLOW.items() if k != "seed"})
+    return [_save(ctx, "reflow", arrays)]
