@@ -1,6 +1,8 @@
-r"""Sample-quality metrics between two point clouds: energy distance and sliced Wasserstein.
+r"""Sample-quality metrics between two point clouds (energy distance, sliced Wasserstein), and
+the straightness of a flow, which says how many steps it takes to get its samples.
 
-Both need nothing but samples, so they treat a coupling flow and a flow-matching model alike.
+The first two need nothing but samples, so they treat a coupling flow and a flow-matching model
+alike.
 
 - **Energy distance** (Székely & Rizzo), for :math:`X, X' \sim p_\theta` (model) and :math:`Y, Y' \sim p_\mathrm{data}`:
   :math:`\mathcal{E}(p_\theta, p_\mathrm{data}) = 2\,\mathbb{E}\|X - Y\| - \mathbb{E}\|X - X'\| - \mathbb{E}\|Y - Y'\|`,
@@ -11,6 +13,11 @@ Both need nothing but samples, so they treat a coupling flow and a flow-matching
 - **Sliced Wasserstein-p**: the average over random unit directions :math:`\theta` of the 1D
   Wasserstein-p distance between the projections :math:`\theta^\top X` and :math:`\theta^\top Y`
   (sorted samples matched in order), then the p-th root.
+- **Straightness** (Liu, Gong & Liu, 2022) of a velocity field :math:`v`, along its trajectories
+  from noise :math:`x_0` to :math:`x_1`:
+  :math:`S(v) = \int_0^1 \mathbb{E}\,\|v(x_t, t) - (x_1 - x_0)\|^2\,dt`, zero exactly when every
+  trajectory is a straight line travelled at constant speed (then one Euler step is exact). The
+  energy distance says whether samples are right; :math:`S` how many solver steps they cost.
 """
 
 from __future__ import annotations
@@ -105,3 +112,33 @@ def off_support_share(log_p_samples: torch.Tensor, log_p_data: torch.Tensor, qua
         raise ValueError("log_p_data has no finite value: the data must lie where the density is positive")
     threshold = torch.quantile(finite.double(), quantile)
     return (log_p_samples.double() < threshold).double().mean().item()
+
+
+def straightness(velocity, x_0: torch.Tensor, method: str = "rk4", steps: int = 25) -> float:
+    r"""Straightness :math:`S = \int_0^1 \mathbb{E}\|v(x_t, t) - (x_1 - x_0)\|^2 dt` of ``velocity``
+    :math:`v(x, t)` along the trajectories that start at the noise ``x_0`` ``(n, d)``: integrated
+    with ``solve(method, steps)``, the time integral by the trapezoid rule
+    (:func:`explainer.matching.straightness.straightness`).
+
+    Example (a straight line at varying speed is not straight in this sense: :math:`v = 2t\,a`
+    moves every point by :math:`a`, and :math:`S = \int_0^1 (2t - 1)^2 dt\,\|a\|^2 = \|a\|^2/3`;
+    the trapezoid rule with step :math:`h` adds :math:`2\|a\|^2h^2/3`, RK4 is exact here):
+        >>> a = torch.tensor([3.0, 4.0], dtype=torch.float64)
+        >>> x_0 = torch.zeros(5, 2, dtype=torch.float64)
+        >>> S = straightness(lambda x, t: 2 * t * a.expand_as(x), x_0, steps=100)
+        >>> round(S, 6), round(25 / 3 + 2 * 25 * 0.01**2 / 3, 6)
+        (8.335, 8.335)
+        >>> straightness(lambda x, t: a.expand_as(x), x_0) < 1e-20   # constant speed along a line
+        True
+        >>> straightness(lambda x, t: x, torch.zeros(5))
+        Traceback (most recent call last):
+        ...
+        ValueError: x_0 has shape (5,); expected noise points of shape (n, d) with n >= 1
+    """
+    from explainer.matching.straightness import straightness as along_trajectories
+
+    if not isinstance(x_0, torch.Tensor):
+        raise TypeError(f"x_0 must be a torch.Tensor of shape (n, d), got {type(x_0).__name__}")
+    if x_0.dim() != 2 or x_0.shape[0] < 1:
+        raise ValueError(f"x_0 has shape {tuple(x_0.shape)}; expected noise points of shape (n, d) with n >= 1")
+    return along_trajectories(velocity, x_0, method, steps)

@@ -402,6 +402,37 @@ def test_masks_export_squeeze_is_a_permutation():
     assert out["checkerboard"].sum() == 32 and out["channel"][:2].all() and not out["channel"][2:].any()
 
 
+def test_reflow_export_against_the_solvers_and_closed_forms():
+    """Before: a rotation v = w J x (its paths are arcs, S = E|x_0|^2 (w^2 - 4 sin^2(w/2)), one Euler
+    step leaves the circle); after: a constant field (straight, S = 0, one step lands where the path
+    ends). The paths are RK4 from the shared noise, the one-step samples x_0 + v(x_0, 0)."""
+    import math
+
+    import torch
+
+    from sitebuild.exports.reflow import reflow_arrays
+
+    w = 1.0
+    J = torch.tensor([[0.0, -w], [w, 0.0]])
+    rotation = lambda x, t: x @ J.T  # noqa: E731
+    shift = lambda x, t: torch.full_like(x, 0.5)  # noqa: E731
+    out = reflow_arrays(rotation, shift, n=400, n_paths=50, n_data=30, ode_steps=40, reference=300)
+    x_0 = out["x_0"]
+    for side in ("before", "after"):
+        np.testing.assert_array_equal(out[f"{side}_paths"][0], x_0[:50])  # the same noise on both sides
+    exact = float((x_0.astype(np.float64) ** 2).sum(1).mean()) * (w**2 - 4 * math.sin(w / 2) ** 2)
+    assert float(out["before_S"]) == pytest.approx(exact, rel=0.02)  # RK4 25 steps, float32
+    assert float(out["after_S"]) < 1e-9
+    np.testing.assert_allclose(out["before_one_step"], x_0 + x_0 @ J.numpy().T, rtol=1e-5, atol=1e-6)
+    turned = np.cos(w) * x_0[:50] + np.sin(w) * (x_0[:50] @ np.array([[0.0, 1.0], [-1.0, 0.0]]))
+    np.testing.assert_allclose(out["before_paths"][-1], turned, atol=1e-4)  # a turn by w radians
+    np.testing.assert_allclose(out["after_paths"][-1], out["after_one_step"][:50], atol=1e-5)
+    assert float(out["after_energy_one"]) == pytest.approx(float(out["after_energy_converged"]), rel=1e-4)
+    assert out["data"].shape == (30, 2) and out["t"][0] == 0.0 and out["t"][-1] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="n_paths must be between 1 and n"):
+        reflow_arrays(rotation, shift, n=10, n_paths=20)
+
+
 # --- the instructors' pages ----------------------------------------------------------------------
 
 

@@ -68,3 +68,53 @@ def test_sliced_wasserstein_bad_arguments():
         sliced_wasserstein(x, x, projections=0)
     with pytest.raises(ValueError, match="p must be 1 or 2"):
         sliced_wasserstein(x, x, p=3)
+
+
+# --- straightness: closed forms -------------------------------------------------------------------
+
+
+def test_straightness_is_zero_for_straight_lines_at_constant_speed():
+    from explainer.metrics import straightness
+
+    x_0 = draw(200, 3, seed=4)
+    shift = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    assert straightness(lambda x, t: shift.expand_as(x), x_0) < 1e-20
+    # and one Euler step is then exact, whatever the solver S was measured with
+    assert straightness(lambda x, t: shift.expand_as(x), x_0, "euler", 1) < 1e-20
+
+
+@pytest.mark.parametrize("steps", [10, 100])
+def test_straightness_of_a_straight_path_at_varying_speed(steps):
+    """v = 2t a: every point moves by a along a line, at speed 2t|a|; S = |a|^2 / 3, and the
+    trapezoid rule over steps of h adds exactly 2|a|^2 h^2 / 3 (RK4 is exact for x_t = x_0 + t^2 a)."""
+    from explainer.metrics import straightness
+
+    a = torch.tensor([3.0, -1.0], dtype=torch.float64)
+    h, sq = 1 / steps, a.pow(2).sum().item()
+    S = straightness(lambda x, t: 2 * t * a.expand_as(x), draw(50, 2, seed=2), steps=steps)
+    assert S == pytest.approx(sq / 3 + 2 * sq * h**2 / 3, rel=1e-10)
+
+
+def test_straightness_of_a_rotation():
+    """v = w J x turns every point by w radians; the chord is shorter than the arc and
+    S = E|x_0|^2 (w^2 - 4 sin^2(w/2)), from |v| = w |x_0| and |x_1 - x_0| = 2 |x_0| sin(w/2)."""
+    import math
+
+    from explainer.metrics import straightness
+
+    w = 1.3
+    J = torch.tensor([[0.0, -w], [w, 0.0]], dtype=torch.float64)
+    x_0 = draw(400, 2, seed=7)
+    exact = x_0.pow(2).sum(1).mean().item() * (w**2 - 4 * math.sin(w / 2) ** 2)
+    coarse, fine = (abs(straightness(lambda x, t: x @ J.T, x_0, steps=n) - exact) for n in (100, 200))
+    assert fine < 1e-4 * exact
+    assert 3.5 < coarse / fine < 4.5  # the trapezoid rule's error falls as h^2: the limit is the closed form
+
+
+def test_straightness_bad_input_is_a_clear_error():
+    from explainer.metrics import straightness
+
+    with pytest.raises(TypeError, match="x_0 must be a torch.Tensor"):
+        straightness(lambda x, t: x, [[0.0, 0.0]])
+    with pytest.raises(ValueError, match=r"expected noise points of shape \(n, d\)"):
+        straightness(lambda x, t: x, torch.zeros(2, 3, 4))

@@ -22,4 +22,7 @@ Exports (target name → file, what it holds):
 - ``export:digits-scales`` → ``digits_scales.npz``: one test digit through the scales of both digits models.
 - ``export:comparison`` → ``comparison.npz``: the same noise carried to moons by the RealNVP
   (layer by layer) and by flow matching (along the ODE).
+- ``export:reflow`` → ``reflow.npz``: the same noise carried on 8gaussians by the 1-rectified flow
+  and by the 2-rectified flow one reflow made of it (RK4 paths, one Euler step, straightness,
+  energy distances).
 """

@@ -21,6 +21,7 @@ LESSONS = {
     "alternating_layers": "alternating-and-permutations",
     "flow_matching": "flow-matching",
     "realnvp_vs_fm": "comparison",
+    "reflow": "flow-matching-in-depth",
 }
 
 

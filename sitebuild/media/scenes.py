@@ -30,6 +30,7 @@ SCENES: dict[str, SceneSpec] = {
     "alternating_layers": SceneSpec("alternating_layers.py", "AlternatingLayers", ("realnvp-layers",)),
     "flow_matching": SceneSpec("flow_matching.py", "FlowMatching", ("fm",)),
     "realnvp_vs_fm": SceneSpec("realnvp_vs_fm.py", "RealNVPvsFM", ("comparison",)),
+    "reflow": SceneSpec("reflow.py", "Reflow", ("reflow",)),
 }
 
 # webm_crf: VP9 constant quality (higher is smaller); gif: also write a GIF (for slides without video)
@@ -47,7 +48,7 @@ def check_scenes(scenes) -> list[str]:
     >>> check_scenes(["moons"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown scene 'moons'; valid scenes: change_of_variables, ..., realnvp_vs_fm
+    ValueError: unknown scene 'moons'; valid scenes: change_of_variables, ..., reflow
     """
     if not scenes:
         return list(SCENES)
