@@ -8,6 +8,7 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import json
+import posixpath
 import re
 import sys
 import zipfile
@@ -72,5 +73,11 @@ def test_the_build_writes_an_offline_copy(built_site):
             for m in FOLDER_HREF.finditer(z.read(n).decode("utf-8"))
         ]
         assert not left, "links to folders (a folder listing from file://):\n" + "\n".join(left[:20])
+        for lang in ("", "zh/"):  # the home pages' course PDFs are in the copy too
+            home = z.read(f"{NAME}/{lang}index.html").decode("utf-8")
+            pdfs = {PurePosixPath(lang, h).as_posix() for h in re.findall(r'href="([^"#?]+\.pdf)"', home)}
+            assert pdfs, f"{lang or 'en '}home page links no course PDF"
+            missing = {p for p in pdfs if posixpath.normpath(p) not in rel}
+            assert not missing, f"linked from {lang}index.html but not in the offline copy: {missing}"
     # and the served site keeps its folder links
     assert FOLDER_HREF.search((built_site.path / "index.html").read_text(encoding="utf-8"))

@@ -16,7 +16,8 @@ comes from a CDN):
   box, and ``assets/js/offline.js`` says how to serve the folder to search it.
 
 Left out (the copy is for reading; each is offered on the site): the HD renders, the GIFs (for
-slides; the pages play the videos), the zips (the lecture decks) and ``downloads/`` (this zip).
+slides; the pages play the videos), the zips (the lecture decks) and ``downloads/`` (this zip),
+except the course PDFs, which the home pages link to.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ log = logging.getLogger("mkdocs.hooks.offline")
 
 NAME = "flows-explained-offline"
 ZIP = f"downloads/{NAME}.zip"
-STORED = {".mp4", ".webm", ".png", ".gif", ".jpg", ".jpeg", ".woff", ".woff2", ".gz", ".zip"}  # compressed already
+STORED = {".mp4", ".webm", ".png", ".gif", ".jpg", ".jpeg", ".woff", ".woff2", ".gz", ".zip", ".pdf"}  # compressed
 PREVIOUS = ".previous-build"  # docs/hooks/site_reuse.py's folder (gone by now, left out anyway)
 _HREF = re.compile(r'(<(?:a|link)\b[^>]*?\bhref=")([^"]*)(")', re.I)
 _command: dict[str, str] = {}
@@ -45,9 +46,12 @@ def left_out(rel: PurePosixPath) -> bool:
     """Whether the site file ``rel`` stays out of the offline copy.
 
     >>> [left_out(PurePosixPath(p)) for p in ("generated/animations/masks/en/hd/masks.mp4",
-    ...  "generated/animations/masks/en/preview/masks.mp4", "downloads/x.zip.partial", ".previous-build/a")]
-    [True, False, True, True]
+    ...  "generated/animations/masks/en/preview/masks.mp4", "downloads/x.zip.partial", ".previous-build/a",
+    ...  "downloads/flows-explained-zh.pdf")]
+    [True, False, True, True, False]
     """
+    if rel.parts[0] == "downloads" and rel.suffix == ".pdf":
+        return False  # the course PDFs: the home pages link to them
     return rel.parts[0] in ("downloads", PREVIOUS) or rel.suffix in (".zip", ".gif") or "hd" in rel.parts[:-1]
 
 
