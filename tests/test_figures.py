@@ -437,7 +437,8 @@ def _drawn(svg_text: str) -> str:
 def _lead(title: str, lang: str) -> str:
     """The start of a title that any way of drawing it keeps as written: English words before the
     first math or placeholder, or the first Chinese characters."""
-    first = re.split(r"[$\{\n(（]", title)[0].strip()
+    words = re.sub(r"\$[^$]*\$", "\n", title)  # a title may open with math: skip it
+    first = next((p.strip() for p in re.split(r"[\{\n(（]", words) if p.strip()), "")
     return first[:4] if lang == "zh" else " ".join(first.split()[:3])
 
 

@@ -112,10 +112,14 @@ def test_prose_comments_and_formatting_rebuild_nothing(baseline, copy):
     assert changed(baseline, pipeline.plan(root=copy)) == {}
 
 
-def test_a_change_in_one_figure_module_rebuilds_that_figure_only(baseline, copy):
+def test_a_change_in_one_figure_module_rebuilds_that_figure_only(registry, baseline, copy):
+    """... and what shows it: the figure gallery's table (in both languages)."""
     path = copy / "sitebuild" / "figures" / "masks.py"
     path.write_text(path.read_text() + "\n_EDITED = 1  # an edit of the code\n")
-    assert changed(baseline, pipeline.plan(root=copy)) == {"masks": {"en", "zh"}}
+    stale = changed(baseline, pipeline.plan(root=copy))
+    assert stale["masks"] == {"en", "zh"}
+    assert set(stale) == _dependents(registry, {"masks"}) == {"masks", "table:figure-gallery"}
+    assert all(parts == {"en", "zh"} for parts in stale.values()), stale
 
 
 def test_the_scheduler_is_not_an_input(baseline, copy):
@@ -127,11 +131,14 @@ def test_the_scheduler_is_not_an_input(baseline, copy):
 
 
 def test_a_chinese_string_rebuilds_the_chinese_figure_only(baseline, copy):
+    """... and the Chinese figure gallery (which shows it), nothing in English."""
     path = copy / "sitebuild" / "figures" / "strings" / "masks.toml"
     text = path.read_text(encoding="utf-8")
     zh_line = next(line for line in text.splitlines() if line.startswith("zh = "))
     path.write_text(text.replace(zh_line, zh_line[:-1] + '！"', 1), encoding="utf-8")
-    assert changed(baseline, pipeline.plan(root=copy)) == {"masks": {"zh"}}
+    stale = changed(baseline, pipeline.plan(root=copy))
+    assert set(stale) == {"masks", "table:figure-gallery"}  # the figure and the gallery that shows it
+    assert all(parts == {"zh"} for parts in stale.values()), stale  # in Chinese only
 
 
 def test_a_scene_string_rebuilds_that_scene_in_that_language_only(registry, baseline, copy):

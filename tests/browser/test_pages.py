@@ -538,13 +538,22 @@ FIGURES_JS = r"""async () => {
 }"""
 
 
+_FIGURE_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*" + re.escape(FIGURE_REF))
+_SNIPPET = re.compile(r'^--8<-- "([^"]+)"', re.M)
+
+
 def _figure_count(lang: str, slug: str) -> int:
-    """How many figure images the page's source (the Chinese twin on /zh/) includes."""
+    """How many figure images the page's source (the Chinese twin on /zh/) shows, counting the
+    generated tables it includes (the figure gallery's)."""
     rel = (slug.rstrip("/") or "index") + (".zh.md" if lang == "zh" else ".md")
     src = ts.DOCS / rel
     if not src.exists():
         src = ts.DOCS / (slug.rstrip("/") + "/index.md")
-    return src.read_text(encoding="utf-8").count(FIGURE_REF) if src.exists() else 0
+    if not src.exists():
+        return 0
+    text = src.read_text(encoding="utf-8")
+    included = [ts.DOCS / m for m in _SNIPPET.findall(text)]
+    return sum(len(_FIGURE_IMAGE.findall(t.read_text(encoding="utf-8"))) for t in (src, *included) if t.exists())
 
 
 FIGURE_PAGES = [(lang, slug) for lang, slug in PAGES if _figure_count(lang, slug)]
