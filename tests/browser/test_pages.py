@@ -538,7 +538,8 @@ FIGURES_JS = r"""async () => {
 }"""
 
 
-_FIGURE_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*" + re.escape(FIGURE_REF))
+# a link or image to a figure file, not a download link ("[SVG, 1 MB](…){ download=… }")
+_FIGURE_IMAGE = re.compile(r"\]\((?:\.\./)*" + re.escape(FIGURE_REF) + r"[^)\s]+\)(?!\{ ?download)")
 _SNIPPET = re.compile(r'^--8<-- "([^"]+)"', re.M)
 
 
