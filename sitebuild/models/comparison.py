@@ -189,22 +189,13 @@ def build_model(method: str, recipe_: dict, seed: int):
     return checkpoints.build(method, recipe_["net"])
 
 
-def train(method: str, train_data: torch.Tensor, recipe_: dict, seed: int, steps: int | None = None):
-    """Train one model alone with ``recipe_`` (``steps`` overrides its number of steps); return
-    ``(model, history)``: a flow, or flow matching's velocity field."""
-    from explainer.matching import experiment as fm
-    from explainer.train import fit
+def plateau_steps(recipe_: dict) -> int:
+    """The plateau run's number of steps: a fifth fewer than the recipe's.
 
-    fit_kwargs = {
-        "steps": steps or recipe_["steps"],
-        "batch_size": recipe_["batch_size"],
-        "lr": recipe_["lr"],
-        "seed": seed,
-    }
-    if method == "fm":
-        return fm.train_fm(train_data, **recipe_["net"], **fit_kwargs)
-    flow = build_model(method, recipe_, seed)
-    return flow, fit(flow, train_data, **fit_kwargs, progress=False)
+    >>> plateau_steps({"steps": 3000})
+    2400
+    """
+    return round(PLATEAU["fraction"] * recipe_["steps"])
 
 
 def train_side_by_side(method: str, train_data: dict[int, torch.Tensor], recipe_: dict, seeds, plateau: bool):
@@ -216,7 +207,7 @@ def train_side_by_side(method: str, train_data: dict[int, torch.Tensor], recipe_
     from explainer.matching.loss import cfm_rows
 
     member_seeds = [*seeds, PLATEAU["seed"]] if plateau else list(seeds)
-    steps = [recipe_["steps"]] * len(seeds) + ([round(PLATEAU["fraction"] * recipe_["steps"])] if plateau else [])
+    steps = [recipe_["steps"]] * len(seeds) + ([plateau_steps(recipe_)] if plateau else [])
     models = [build_model(method, recipe_, s) for s in member_seeds]
     histories = fit_ensemble(
         models,
@@ -311,7 +302,7 @@ def run_pair(
         "dataset": dataset,
         "seed": PLATEAU["seed"],
         "steps": recipe_["steps"],
-        "short_steps": round(PLATEAU["fraction"] * recipe_["steps"]),
+        "short_steps": plateau_steps(recipe_),
         "short_nll": heldout_nll(method, short, data[PLATEAU["seed"]]["test"]),
     }
     full_nll = next(r["nll"] for r in rows if r["seed"] == PLATEAU["seed"])
