@@ -31,12 +31,7 @@ IDS = [type(s).__name__ for s in SCHEDULERS]
 MU, S = torch.tensor([1.5, -0.5], dtype=F64), 0.7  # the data: x_1 ~ N(MU, S^2 I)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def gaussian(path: AffinePath, x: torch.Tensor, t: float) -> dict:

@@ -9,14 +9,7 @@ import torch
 
 from explainer.matching import VelocityMLP, divergence, log_likelihood, solve
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread is fastest, and far faster on a shared, loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 A = torch.tensor([[-0.4, 1.1], [-0.7, 0.3]], dtype=torch.float64)

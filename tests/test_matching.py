@@ -11,13 +11,7 @@ from explainer.matching import CFMObjective, CondOTPath, VelocityMLP, cfm_loss, 
 from explainer.matching.experiment import train_fm
 from explainer.train import fit
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def test_path_endpoints_and_velocity_is_the_time_derivative():
